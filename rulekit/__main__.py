@@ -1,0 +1,7 @@
+"""`python -m rulekit`: the command line."""
+
+import sys
+
+from rulekit.cli import main
+
+sys.exit(main())

@@ -1,0 +1,262 @@
+"""The engine: loads a policy set, evaluates subjects one at a time or as streams, returns reports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from rulekit import values
+from rulekit.checker import Program, RuleInfo
+from rulekit.compiler import CompiledProgram, Compiler, KindPlan
+from rulekit.diagnostics import PolicyError
+from rulekit.loader import load_program
+from rulekit.report import Action, EvalError, Evidence, Report, Violation
+from rulekit.resources import standard_policies
+from rulekit.runtime.support import Undetermined, evidence_dict
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=values.PLATFORM_TZ)
+
+
+def _t_us(dt: datetime) -> int:
+    d = dt - _EPOCH
+    return (d.days * 86400 + d.seconds) * 1000000 + d.microseconds
+
+
+class _RuleMeta:
+    """Per-rule constants used when building reports."""
+
+    __slots__ = ("id", "policy", "severity", "title")
+
+    def __init__(self, r: RuleInfo):
+        self.id = r.id
+        self.policy = r.policy
+        self.severity = r.severity
+        self.title = r.title
+
+
+class Engine:
+    """A compiled policy set. Build it with `rulekit.load(...)`."""
+
+    def __init__(self, compiled: CompiledProgram, *, lateness: timedelta = timedelta(0)):
+        self.compiled = compiled
+        self.program: Program = compiled.program
+        self.lateness = lateness
+        self._meta: dict[str, list[_RuleMeta]] = {k: [_RuleMeta(r) for r in plan.rules]
+                                                  for k, plan in compiled.kinds.items()}
+
+    # ---- facts ---------------------------------------------------------------------------------
+    @property
+    def kinds(self) -> list[str]:
+        """The subject kinds this engine knows."""
+        return sorted(self.compiled.kinds)
+
+    def rules(self) -> list[RuleInfo]:
+        """Every rule, in report order."""
+        return self.program.rules()
+
+    @property
+    def diagnostics(self) -> list[Any]:
+        """Warnings found while loading (errors raise PolicyError)."""
+        return self.program.diagnostics
+
+    def plan(self, kind: str) -> KindPlan:
+        """The compiled plan of a kind (its generated source is `plan(kind).source`)."""
+        return self.compiled.kinds[kind]
+
+    # ---- evaluation -----------------------------------------------------------------------------
+    def evaluate(self, record: Any, *, kind: str | None = None, now: datetime) -> Report:
+        """Evaluate one subject with empty window state (windows see only this subject).
+
+        `record` is a dict (JSON-like values) or a pydantic model; `now` is the evaluation time.
+        """
+        return self.stream(now=now).push(record, kind=kind)
+
+    def evaluate_many(self, records: Iterable[Any], *, kind: str | None = None, now: datetime) -> Iterator[Report]:
+        """Evaluate records as one stream, in order: one report per record, window state shared."""
+        s = self.stream(now=now)
+        push = s.push
+        for rec in records:
+            yield push(rec, kind=kind)
+
+    def stream(self, *, now: datetime, store: Any = None, lateness: timedelta | None = None) -> Stream:
+        """A stream: push records one at a time and get each report; windows span the stream."""
+        return Stream(self, now=now, store=store, lateness=self.lateness if lateness is None else lateness)
+
+
+class Stream:
+    """An engine-owned stream of subjects: window state, lateness and event-time watermarks."""
+
+    def __init__(self, engine: Engine, *, now: datetime, store: Any = None, lateness: timedelta = timedelta(0)):
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=values.PLATFORM_TZ)
+        self.engine = engine
+        self.now = now
+        self.store = store
+        self.lateness_us = int(lateness.total_seconds() * 1000000)
+        self._max_seen: dict[str, int] = {}
+        if engine.compiled.windows:
+            from rulekit.runtime.windows import MemoryWindowStore, WindowSpec
+
+            if self.store is None:
+                self.store = MemoryWindowStore()
+            for w in engine.compiled.windows:
+                self.store.register(WindowSpec(w.id, w.func, w.within_us))
+        self._registry = engine.program.registry
+        self._late_view = _LateView()
+
+    def snapshot(self, path: str | Path) -> None:
+        """Save the window state (and watermarks) so a restarted service resumes it."""
+        import json
+
+        self.store.snapshot(Path(path))
+        Path(str(path) + ".meta").write_text(json.dumps({"max_seen": self._max_seen}), encoding="utf-8")
+
+    def restore(self, path: str | Path) -> None:
+        """Load window state saved by `snapshot`."""
+        import json
+
+        self.store = type(self.store).restore(Path(path))
+        meta = Path(str(path) + ".meta")
+        if meta.exists():
+            self._max_seen = {k: int(v) for k, v in json.loads(meta.read_text(encoding="utf-8"))["max_seen"].items()}
+        from rulekit.runtime.windows import WindowSpec
+
+        for w in self.engine.compiled.windows:
+            self.store.register(WindowSpec(w.id, w.func, w.within_us))
+
+    def push(self, record: Any, *, kind: str | None = None, from_csv: bool = False) -> Report:
+        """Evaluate the next subject of the stream."""
+        raw_id = _raw_id(record)
+        k = kind or _raw_kind(record)
+        if k is not None and kind is None and k not in self.engine.compiled.kinds:
+            k = self._infer_kind(record) or k
+        elif k is None:
+            k = self._infer_kind(record)
+        if k is None:
+            return _invalid(None, raw_id, "the record has no kind: give --subject KIND or a \"kind\" field")
+        plan = self.engine.compiled.kinds.get(k)
+        if plan is None:
+            from rulekit.suggest import did_you_mean
+
+            hint = did_you_mean(k, self.engine.compiled.kinds)
+            return _invalid(k, raw_id, f"unknown subject kind `{k}`" + (f"; {hint}" if hint else ""))
+        if isinstance(record, BaseModel) and type(record) is self._registry.model(k):
+            rec = record
+        else:
+            rec, err = self._registry.validate(k, record, from_csv)
+            if rec is None:
+                return _invalid(k, raw_id, err or "invalid record")
+        ev: datetime = getattr(rec, plan.time_field)
+        tu = _t_us(ev)
+        W: Any = self.store
+        if plan.windows:
+            seen = self._max_seen.get(k)
+            late = seen is not None and tu < seen - self.lateness_us
+            plan.observe(rec, self.store, tu)
+            if seen is None or tu > seen:
+                self._max_seen[k] = tu
+                seen = tu
+            self.store.advance(seen - self.lateness_us)
+            if late:
+                self._late_view.message = (
+                    f"late: event time {ev.isoformat()} is more than the lateness "
+                    f"({_dur(self.lateness_us)}) before the latest {k} seen")
+                self._late_view.store = self.store
+                W = self._late_view
+        try:
+            V, E = plan.evaluate(rec, self.now, W, tu)
+        except Undetermined as e:  # pragma: no cover - every rule catches its own
+            V, E = [], [(0, e.message)]
+        return self._report(k, rec.id, V, E, self.engine._meta[k])
+
+    def _infer_kind(self, record: Any) -> str | None:
+        """The one subject type whose required fields a record has (when it names no kind)."""
+        if not isinstance(record, dict):
+            return None
+        keys = set(record)
+        hits = [k for k in self.engine.compiled.kinds
+                if all(f.type.optional or f.name in keys for f in self._registry.types[k].fields.values())]
+        return hits[0] if len(hits) == 1 else None
+
+    def _report(self, kind: str, rid: str, V: list[Any], E: list[Any], meta: list[_RuleMeta]) -> Report:
+        violations = []
+        worst = 0
+        for idx, message, actions, evidence in V:
+            m = meta[idx]
+            sev = m.severity
+            if sev == "error":
+                worst = 2
+            elif sev == "warning" and worst < 1:
+                worst = 1
+            violations.append(Violation.model_construct(
+                rule=m.id, policy=m.policy, severity=sev, message=message,
+                actions=[Action.model_construct(name=a, args=args) for a, args in actions],
+                evidence=[Evidence.model_construct(**evidence_dict(x)) for x in evidence]))
+        errors = [EvalError.model_construct(rule=meta[idx].id, message=msg) for idx, msg in E]
+        if errors and worst < 1:
+            worst = 1
+        decision = ("allow", "review", "block")[worst]
+        return Report.model_construct(kind=kind, id=rid, decision=decision, violations=violations, errors=errors)
+
+
+class _LateView:
+    """Window access for a late subject: every aggregate is undetermined."""
+
+    message = "late"
+    store: Any = None
+
+    def _late(self, *args: Any) -> Any:
+        raise Undetermined(self.message)
+
+    count = sum = distinct = values = _late
+
+
+def _dur(us: int) -> str:
+    return values.render_duration(timedelta(microseconds=us))
+
+
+def _raw_id(record: Any) -> str | None:
+    if isinstance(record, BaseModel):
+        v = getattr(record, "id", None)
+    elif isinstance(record, dict):
+        v = record.get("id")
+    else:
+        v = None
+    return v if isinstance(v, str) else None
+
+
+def _raw_kind(record: Any) -> str | None:
+    if isinstance(record, dict):
+        v = record.get("kind")
+        return v if isinstance(v, str) else None
+    return None
+
+
+def _invalid(kind: str | None, rid: str | None, message: str) -> Report:
+    return Report.model_construct(kind=kind, id=rid, decision="review", violations=[],
+                                  errors=[EvalError.model_construct(rule=None, message=message)])
+
+
+def invalid_report(kind: str | None, rid: str | None, message: str) -> Report:
+    """A report for an input that could not be read or validated (no violations, one error)."""
+    return _invalid(kind, rid, message)
+
+
+def compile_program(program: Program) -> CompiledProgram:
+    """Compile a checked program (raises PolicyError if it has errors)."""
+    if not program.ok:
+        raise PolicyError(program.diagnostics, program.sources)
+    return Compiler(program).compile()
+
+
+def load(*paths: str | Path, lateness: timedelta = timedelta(0)) -> Engine:
+    """Load, check and compile a policy set (files or directories; none: the standard policies).
+
+    Raises PolicyError carrying every diagnostic when the policies have errors.
+    """
+    program = load_program(paths or (standard_policies(),))
+    return Engine(compile_program(program), lateness=lateness)

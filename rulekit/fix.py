@@ -1,0 +1,95 @@
+"""`rulekit lint --fix OUT`: writes each input record with the wordlist replacements applied."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import Any, TextIO
+
+from rulekit.report import Report
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, Decimal):
+        return int(o) if o == o.to_integral_value() else float(o)
+    raise TypeError(type(o).__name__)
+
+
+def apply_replacements(text: str, spans: list[tuple[int, int, str]]) -> tuple[str, int]:
+    """Apply (start, end, replacement) spans, leftmost-longest, skipping overlaps; returns text and count.
+
+    Offsets index the original text, so later replacements stay right after earlier ones change lengths.
+    """
+    spans = sorted(spans, key=lambda s: (s[0], -(s[1] - s[0])))
+    out: list[str] = []
+    pos = 0
+    applied = 0
+    for start, end, repl in spans:
+        if start < pos:
+            continue
+        out.append(text[pos:start])
+        out.append(repl)
+        pos = end
+        applied += 1
+    out.append(text[pos:])
+    return "".join(out), applied
+
+
+class FixWriter:
+    """Writes fixed records to a JSONL file and counts what changed."""
+
+    def __init__(self, engine: Any, path: str):
+        self.out: TextIO = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self.records = self.changed = self.replaced = self.left = 0
+        self.left_words: dict[str, int] = {}
+
+    def wrap(self, pairs: Iterable[tuple[Any, Report]]) -> Iterator[tuple[Any, Report]]:
+        for rec, rep in pairs:
+            self.write(rec.data, rep)
+            yield rec, rep
+
+    def write(self, data: Any, rep: Report) -> None:
+        self.records += 1
+        if not isinstance(data, dict):
+            self.out.write(json.dumps({"_unreadable": True}, ensure_ascii=False) + "\n")
+            return
+        per_field: dict[str, list[tuple[int, int, str]]] = {}
+        seen: set[tuple[str, int, int]] = set()
+        for v in rep.violations:
+            for ev in v.evidence:
+                if not ev.field:
+                    continue
+                key = (ev.field, ev.start, ev.end)
+                if key in seen:
+                    continue
+                seen.add(key)
+                if ev.replacement is None:
+                    self.left += 1
+                    self.left_words[ev.word] = self.left_words.get(ev.word, 0) + 1
+                    continue
+                per_field.setdefault(ev.field, []).append((ev.start, ev.end, ev.replacement))
+        fixed = dict(data)
+        changed = False
+        for fld, spans in per_field.items():
+            path = fld.split(".")[1:]
+            if len(path) != 1 or not isinstance(fixed.get(path[0]), str):
+                continue
+            new, n = apply_replacements(fixed[path[0]], spans)
+            if new != fixed[path[0]]:
+                fixed[path[0]] = new
+                changed = True
+                self.replaced += n
+        self.changed += changed
+        self.out.write(json.dumps(fixed, ensure_ascii=False, default=_default) + "\n")
+
+    def close(self) -> None:
+        self.out.close()
+
+    def print_summary(self, err: TextIO) -> None:
+        err.write(f"fix: {self.records} records written, {self.changed} changed, {self.replaced} replacements; "
+                  f"{self.left} matches have no replacement and were left")
+        if self.left_words:
+            top = sorted(self.left_words.items(), key=lambda kv: -kv[1])[:10]
+            err.write(" (" + ", ".join(f"{w}×{c}" for w, c in top) + ")")
+        err.write("\n")

@@ -1,0 +1,445 @@
+"""Writes the reports of `rulekit lint` as text, JSON, JSON lines, SARIF 2.1.0 or GitHub workflow commands.
+
+Every writer takes an iterable of `(InputRecord, Report)` pairs and a text stream, writes as it
+goes (text and SARIF keep what they need for the end), and returns a `Summary` of what it saw, so
+the caller can pick the exit code for `--fail-on` without a second pass.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import PurePath
+from typing import Any, TextIO
+from urllib.parse import quote
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from rulekit.io.readers import STDIN_NAME, InputRecord
+from rulekit.report import Action, EvalError, Evidence, Report, Violation
+
+Pair = tuple[InputRecord, Report]
+
+INVALID_INPUT_RULE = "rulekit/invalid-input"
+SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+_LEVEL_RANK = {"error": 3, "warning": 2, "info": 1}
+_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+_GITHUB_COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
+_DECISION_STYLE = {"block": "bold red", "review": "bold yellow", "allow": "bold green"}
+_SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+# --- summary ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Summary:
+    """Counts over a run: records per decision, invalid inputs, and per rule how often it fired or was undetermined."""
+
+    records: int = 0
+    decisions: Counter[str] = field(default_factory=Counter)
+    invalid: int = 0
+    fired: Counter[str] = field(default_factory=Counter)
+    undetermined: Counter[str] = field(default_factory=Counter)
+    severities: dict[str, str] = field(default_factory=dict)
+    worst: str | None = None  # `error`, `warning`, `info` or None, as Report.worst() over all reports
+
+    def add(self, report: Report) -> None:
+        """Count one report."""
+        self.records += 1
+        self.decisions[report.decision] += 1
+        for v in report.violations:
+            self.fired[v.rule] += 1
+            self.severities.setdefault(v.rule, v.severity)
+        invalid = False
+        for e in report.errors:
+            if e.rule is None:
+                invalid = True
+            else:
+                self.undetermined[e.rule] += 1
+        self.invalid += invalid
+        level = report.worst()
+        if level is not None and (self.worst is None or _LEVEL_RANK[level] > _LEVEL_RANK[self.worst]):
+            self.worst = level
+
+    def fails(self, fail_on: str) -> bool:
+        """Whether the run is at or above `--fail-on` (`error`, `warning`, `info` or `never`)."""
+        if fail_on == "never":
+            return False
+        if fail_on not in _LEVEL_RANK:
+            raise ValueError(f"unknown --fail-on level {fail_on!r}: expected error, warning or never")
+        return self.worst is not None and _LEVEL_RANK[self.worst] >= _LEVEL_RANK[fail_on]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """What SARIF says about a rule: its id, title, default severity and where it is defined."""
+
+    id: str
+    title: str | None
+    severity: str
+    message_hint: str | None = None
+    policy_file: str | None = None
+    line: int | None = None
+
+
+# --- JSON and JSON lines ---------------------------------------------------------------------
+
+
+def _evidence_dict(e: Evidence) -> dict[str, Any]:
+    return {"field": e.field, "word": e.word, "text": e.text, "start": e.start, "end": e.end,
+            "category": e.category, "replacement": e.replacement}
+
+
+def _action_dict(a: Action) -> dict[str, Any]:
+    return {"name": a.name, "args": a.args}
+
+
+def _violation_dict(v: Violation) -> dict[str, Any]:
+    return {"rule": v.rule, "policy": v.policy, "severity": v.severity, "message": v.message,
+            "actions": [_action_dict(a) for a in v.actions],
+            "evidence": [_evidence_dict(e) for e in v.evidence]}
+
+
+def _error_dict(e: EvalError) -> dict[str, Any]:
+    return {"rule": e.rule, "message": e.message}
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    """The report as the plain dict of LANGUAGE §6, keys in spec order."""
+    return {"kind": report.kind, "id": report.id, "decision": report.decision,
+            "violations": [_violation_dict(v) for v in report.violations],
+            "errors": [_error_dict(e) for e in report.errors]}
+
+
+_NUM_MARK = "\u0000num:"
+_NUM_RE = re.compile(r'"\\u0000num:([-0-9.]+)"')
+
+
+def _json_default(o: Any) -> Any:
+    """Decimals (action arguments) become exact JSON numbers: marked here, unquoted after dumping."""
+    if isinstance(o, Decimal):
+        if o == o.to_integral_value() and abs(o) < 10**18:
+            return int(o)
+        return _NUM_MARK + format(o.normalize(), "f")
+    if isinstance(o, (datetime, date)):
+        return o.isoformat()
+    raise TypeError(f"not JSON serializable: {type(o).__name__}")
+
+
+def report_json(report: Report, *, indent: int | None = None) -> str:
+    """The report as LANGUAGE §6 JSON: one line (compact, like `model_dump_json`) unless `indent` is given."""
+    separators = (",", ":") if indent is None else (",", ": ")
+    text = json.dumps(report_dict(report), ensure_ascii=False, indent=indent, separators=separators,
+                      default=_json_default)
+    return _NUM_RE.sub(r"\1", text) if _NUM_MARK[1:] in text or "\\u0000num:" in text else text
+
+
+def write_jsonl(pairs: Iterable[Pair], out: TextIO) -> Summary:
+    """One report per line, in input order, and nothing else."""
+    summary = Summary()
+    for _, report in pairs:
+        summary.add(report)
+        out.write(report_json(report))
+        out.write("\n")
+    return summary
+
+
+def write_json(pairs: Iterable[Pair], out: TextIO) -> Summary:
+    """A JSON array of the reports, indented by 2, written one report at a time."""
+    summary = Summary()
+    out.write("[")
+    for n, (_, report) in enumerate(pairs):
+        summary.add(report)
+        out.write(",\n  " if n else "\n  ")
+        out.write(report_json(report, indent=2).replace("\n", "\n  "))
+    out.write("\n]\n" if summary.records else "]\n")
+    return summary
+
+
+# --- text ------------------------------------------------------------------------------------
+
+
+def _where(record: InputRecord) -> str:
+    return f"{record.source}:{record.line}"
+
+
+def _args_text(args: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in args.items())
+
+
+def _record_lines(record: InputRecord, report: Report, rule_titles: Mapping[str, str]) -> list[Text]:
+    header = Text()
+    header.append(report.kind or "?", style="bold")
+    header.append(" ")
+    header.append(report.id if report.id is not None else "(no id)", style="bold")
+    header.append("  ")
+    header.append(report.decision, style=_DECISION_STYLE[report.decision])
+    header.append("  ")
+    header.append(_where(record), style="dim")
+    lines = [header]
+    for v in report.violations:
+        line = Text("  ")
+        line.append(f"{v.severity:<7}", style=_SEVERITY_STYLE[v.severity])
+        line.append(" ")
+        line.append(v.rule, style="bold")
+        title = rule_titles.get(v.rule)
+        if title:
+            line.append(f" ({title})")
+        line.append("  ")
+        line.append(v.message)
+        lines.append(line)
+        for a in v.actions:
+            lines.append(Text.assemble("          → ", (a.name, "cyan"), f"({_args_text(a.args)})"))
+        for e in v.evidence:
+            ev = Text("          ")
+            ev.append(f"{e.field or ''}[{e.start}:{e.end}]", style="dim")
+            ev.append(f" {json.dumps(e.text, ensure_ascii=False)}")
+            if e.replacement is not None:
+                ev.append(f" → {json.dumps(e.replacement, ensure_ascii=False)}", style="green")
+            if e.category:
+                ev.append(f"  ({e.category})", style="dim")
+            lines.append(ev)
+    for err in report.errors:
+        line = Text("  ")
+        if err.rule is None:
+            line.append("invalid input", style="red")
+            line.append(f"  {err.message}")
+        else:
+            line.append("undetermined", style="yellow")
+            line.append(" ")
+            line.append(err.rule, style="bold")
+            line.append(f"  {err.message}")
+        lines.append(line)
+    return lines
+
+
+def write_text(pairs: Iterable[Pair], out: TextIO, *, color: bool, rule_titles: Mapping[str, str],
+               verbose: bool = False, rule_severities: Mapping[str, str] | None = None) -> Summary:
+    """Findings grouped by record, then one table per rule and a totals line.
+
+    Records that are allowed with no violations and no errors are only counted, unless `verbose`.
+    `rule_severities` fills the severity column for rules that were only undetermined.
+    """
+    console = Console(file=out, force_terminal=color, no_color=not color, width=None if color else 120,
+                      highlight=False, emoji=False, markup=False)
+    summary = Summary()
+    quiet = 0
+    for record, report in pairs:
+        summary.add(report)
+        if report.decision == "allow" and not report.violations and not report.errors and not verbose:
+            quiet += 1
+            continue
+        for line in _record_lines(record, report, rule_titles):
+            console.print(line, soft_wrap=True)
+    if quiet:
+        noun = "record" if quiet == 1 else "records"
+        console.print(Text(f"{quiet} {noun} allowed with no findings (not listed; verbose output lists them)", style="dim"),
+                      soft_wrap=True)
+    console.print()
+    rules = sorted(set(summary.fired) | set(summary.undetermined))
+    if rules:
+        table = Table(box=box.SIMPLE_HEAD, title=None, show_edge=False)
+        table.add_column("rule")
+        table.add_column("title")
+        table.add_column("severity")
+        table.add_column("fired", justify="right")
+        table.add_column("undetermined", justify="right")
+        for rule in rules:
+            severity = summary.severities.get(rule) or (rule_severities or {}).get(rule, "")
+            table.add_row(rule, rule_titles.get(rule, ""), Text(severity, style=_SEVERITY_STYLE.get(severity, "")),
+                          str(summary.fired[rule]), str(summary.undetermined[rule]))
+        console.print(table)
+    totals = Text()
+    noun = "record" if summary.records == 1 else "records"
+    totals.append(f"{summary.records} {noun}: ", style="bold")
+    totals.append(f"{summary.decisions['block']} block", style=_DECISION_STYLE["block"])
+    totals.append(", ")
+    totals.append(f"{summary.decisions['review']} review", style=_DECISION_STYLE["review"])
+    totals.append(", ")
+    totals.append(f"{summary.decisions['allow']} allow", style=_DECISION_STYLE["allow"])
+    totals.append(f"; {summary.invalid} invalid input")
+    console.print(totals, soft_wrap=True)
+    return summary
+
+
+# --- SARIF -----------------------------------------------------------------------------------
+
+
+def _artifact_uri(source: str) -> str:
+    if source == STDIN_NAME:
+        return "stdin"
+    path = PurePath(source)
+    if path.is_absolute():
+        return path.as_uri()
+    return quote(path.as_posix(), safe="/")
+
+
+def _rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
+    descriptor: dict[str, Any] = {
+        "id": rule.id,
+        "name": rule.title or rule.id,
+        "shortDescription": {"text": rule.title or rule.id},
+    }
+    if rule.message_hint:
+        descriptor["fullDescription"] = {"text": rule.message_hint}
+    descriptor["defaultConfiguration"] = {"level": _SARIF_LEVEL.get(rule.severity, "warning")}
+    properties: dict[str, Any] = {}
+    if rule.policy_file is not None:
+        properties["policyFile"] = rule.policy_file
+    if rule.line is not None:
+        properties["policyLine"] = rule.line
+    if properties:
+        descriptor["properties"] = properties
+    return descriptor
+
+
+class _SarifRules:
+    """driver.rules, growing when a result names a rule the caller did not list."""
+
+    def __init__(self, rules: Sequence[RuleInfo]) -> None:
+        self.descriptors: list[dict[str, Any]] = []
+        self.index: dict[str, int] = {}
+        for rule in rules:
+            self.add(rule)
+        self.add(RuleInfo(INVALID_INPUT_RULE, "invalid input", "error",
+                          "An input record could not be read or does not match its record type."))
+
+    def add(self, rule: RuleInfo) -> int:
+        if rule.id not in self.index:
+            self.index[rule.id] = len(self.descriptors)
+            self.descriptors.append(_rule_descriptor(rule))
+        return self.index[rule.id]
+
+
+def _sarif_result(rules: _SarifRules, rule_id: str, severity: str, message: str, record: InputRecord,
+                  report: Report, properties: dict[str, Any] | None) -> dict[str, Any]:
+    location: dict[str, Any] = {
+        "physicalLocation": {
+            "artifactLocation": {"uri": _artifact_uri(record.source)},
+            "region": {"startLine": max(record.line, 1)},
+        }
+    }
+    if report.id is not None:
+        name = f"{report.kind}/{report.id}" if report.kind else report.id
+        location["logicalLocations"] = [{"name": report.id, "fullyQualifiedName": name, "kind": "object"}]
+    result: dict[str, Any] = {
+        "ruleId": rule_id,
+        "ruleIndex": rules.add(RuleInfo(rule_id, None, severity)),
+        "level": _SARIF_LEVEL[severity],
+        "message": {"text": message},
+        "locations": [location],
+    }
+    if properties:
+        result["properties"] = properties
+    return result
+
+
+def sarif_log(pairs: Iterable[Pair], *, tool_version: str, rules: Sequence[RuleInfo],
+              summary: Summary | None = None) -> dict[str, Any]:
+    """The SARIF 2.1.0 log (one run) for the reports, as a dict."""
+    known = _SarifRules(rules)
+    results: list[dict[str, Any]] = []
+    for record, report in pairs:
+        if summary is not None:
+            summary.add(report)
+        for v in report.violations:
+            props = {"policy": v.policy,
+                     "actions": [_action_dict(a) for a in v.actions],
+                     "evidence": [_evidence_dict(e) for e in v.evidence]}
+            results.append(_sarif_result(known, v.rule, v.severity, v.message, record, report, props))
+        for e in report.errors:
+            if e.rule is None:
+                results.append(_sarif_result(known, INVALID_INPUT_RULE, "error", e.message, record, report, None))
+            else:
+                results.append(_sarif_result(known, e.rule, "warning", f"undetermined: {e.message}", record, report,
+                                             {"undetermined": True}))
+    return {
+        "$schema": SARIF_SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "rulekit", "version": tool_version, "rules": known.descriptors}},
+            "invocations": [{"executionSuccessful": True}],
+            "results": results,
+        }],
+    }
+
+
+def write_sarif(pairs: Iterable[Pair], out: TextIO, *, tool_version: str, rules: Sequence[RuleInfo]) -> Summary:
+    """One SARIF 2.1.0 log: driver rules, one result per violation, undetermined rule and invalid input."""
+    summary = Summary()
+    log = sarif_log(pairs, tool_version=tool_version, rules=rules, summary=summary)
+    json.dump(log, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+    return summary
+
+
+# --- GitHub workflow commands ------------------------------------------------------------------
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _gh_command(command: str, record: InputRecord, title: str, message: str, report: Report) -> str:
+    props: list[str] = []
+    if record.source != STDIN_NAME:
+        path = PurePath(record.source).as_posix()
+        props.append(f"file={_gh_property(path.removeprefix('./'))}")
+        props.append(f"line={record.line}")
+    props.append(f"title={_gh_property(title)}")
+    if report.id is not None:
+        message = f"{report.kind} {report.id}: {message}" if report.kind else f"{report.id}: {message}"
+    return f"::{command} {','.join(props)}::{_gh_data(message)}\n"
+
+
+def write_github(pairs: Iterable[Pair], out: TextIO) -> Summary:
+    """One GitHub workflow command (`::error`, `::warning`, `::notice`) per violation and per error."""
+    summary = Summary()
+    for record, report in pairs:
+        summary.add(report)
+        for v in report.violations:
+            out.write(_gh_command(_GITHUB_COMMAND[v.severity], record, v.rule, v.message, report))
+        for e in report.errors:
+            if e.rule is None:
+                out.write(_gh_command("error", record, INVALID_INPUT_RULE, e.message, report))
+            else:
+                out.write(_gh_command("warning", record, e.rule, f"undetermined: {e.message}", report))
+    return summary
+
+
+# --- dispatch --------------------------------------------------------------------------------
+
+FORMATS: dict[str, Callable[..., Summary]] = {
+    "text": write_text,
+    "json": write_json,
+    "jsonl": write_jsonl,
+    "sarif": write_sarif,
+    "github": write_github,
+}
+
+
+def write_reports(fmt: str, pairs: Iterable[Pair], out: TextIO, *, rules: Sequence[RuleInfo] = (),
+                  tool_version: str = "0", color: bool = False, verbose: bool = False) -> Summary:
+    """Write the pairs in format `fmt` (a key of FORMATS), passing each writer the options it takes."""
+    if fmt == "text":
+        titles = {r.id: r.title for r in rules if r.title}
+        return write_text(pairs, out, color=color, rule_titles=titles, verbose=verbose,
+                          rule_severities={r.id: r.severity for r in rules})
+    if fmt == "sarif":
+        return write_sarif(pairs, out, tool_version=tool_version, rules=rules)
+    if fmt in FORMATS:
+        return FORMATS[fmt](pairs, out)
+    raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")

@@ -1,0 +1,394 @@
+"""Reads input records for `rulekit lint` from JSON, JSON lines and CSV files or standard input.
+
+The format is chosen by extension (case-insensitive): `.json` is one JSON object or an array of
+objects; `.jsonl` and `.ndjson` are JSON lines; `.csv` is comma-separated with a header row.
+`-` (standard input) and any other extension are sniffed: when the first non-blank character is
+`[` the input is one JSON array, otherwise it is read as JSON lines (so a single-line `{...}`
+object works too). CSV is never sniffed; it needs the `.csv` extension.
+
+Every input record yields exactly one `InputRecord`, in input order, including records that
+cannot be read (`data` None, `error` saying where and why); nothing raises for bad content.
+Decisions where the spec is silent:
+
+- Text is UTF-8; a leading BOM is accepted. An undecodable byte makes an error record for its
+  JSON line or CSV row (for a `.json` file or a sniffed JSON array: one error for the whole file).
+- JSON numbers with a fraction or exponent become `Decimal` (money stays exact), integers stay
+  `int`; `NaN` and `Infinity` are rejected as not JSON.
+- JSON lines are streamed; blank lines (only spaces, tabs, CR) are skipped and are not records.
+  A line that is not JSON, or JSON that is not an object, is an error record.
+- A `.json` file (or a sniffed array) is read whole. If it is not valid JSON, it yields ONE error
+  record (the records in it cannot be told apart). An empty file is such an error too. Array
+  elements that are not objects are error records of their own, at the line where they start.
+- CSV: the first non-blank row is the header (names stripped of surrounding spaces). Cells are
+  strings, an empty cell is None, and `from_csv` is True so the validator parses them by field
+  type. Blank rows and rows whose cells are all empty (spreadsheet padding) are skipped. A row
+  with a different number of cells than the header is an error record. A header column with an
+  empty name is ignored, but a row with a value in it is an error record. If the header names a
+  column twice, every data row is an error record (the file cannot be read unambiguously).
+- `read_records` opens the file when called, so a missing or unreadable file raises `OSError`
+  right away; reading happens lazily as the iterator is consumed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import PurePath
+from typing import IO, Any, TextIO
+
+STDIN_NAME = "<stdin>"
+JSON_WHITESPACE = " \t\r\n"
+BOM = "\ufeff"
+
+_JSON_MESSAGES = {
+    "Expecting value": "expected a value",
+    "Extra data": "unexpected text after the JSON value",
+    "Expecting ',' delimiter": "expected ',' between items",
+    "Expecting ':' delimiter": "expected ':' after a key",
+    "Expecting property name enclosed in double quotes": "expected a key in double quotes",
+    "Unterminated string starting at": "string is not closed",
+    "Invalid control character at": "raw control character inside a string",
+    "Invalid \\escape": "invalid backslash escape",
+    "Invalid \\uXXXX escape": "invalid \\u escape",
+    "Illegal trailing comma before end of array": "trailing comma before ']'",
+    "Illegal trailing comma before end of object": "trailing comma before '}'",
+}
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+@dataclass(frozen=True, slots=True)
+class InputRecord:
+    """One input record: where it came from, and its data or why it could not be read."""
+
+    source: str  # file path as given, or "<stdin>"
+    line: int  # 1-based line where the record starts
+    data: dict[str, Any] | None  # the parsed record; None when unreadable
+    error: str | None  # "line 3: not valid JSON: ... (column 17)" when unreadable
+    from_csv: bool  # values are strings (empty cell -> None), to be parsed by field type
+
+
+class _BadJSON(ValueError):
+    """Raised from the decoder for `NaN` and `Infinity`, which JSON does not have."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise _BadJSON(f"{name} is not a JSON number")
+
+
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
+
+
+def read_records(path: str, stdin: TextIO | None = None) -> Iterator[InputRecord]:
+    """The records of `path` (`-` reads `stdin`, default `sys.stdin`), one per input record, in order."""
+    if path == "-":
+        stream: IO[Any] = stdin if stdin is not None else sys.stdin
+        binary = getattr(stream, "buffer", None)  # decode ourselves: BOM and bad bytes are handled
+        return _read_sniffed(STDIN_NAME, binary if binary is not None else stream, close=False, owner=stream)
+    suffix = PurePath(path).suffix.lower()
+    handle = open(path, "rb")  # closed by the generator that reads it
+    if suffix == ".json":
+        return _read_json_file(path, handle)
+    if suffix in (".jsonl", ".ndjson"):
+        return _closing(handle, _read_json_lines(path, handle, 1))
+    if suffix == ".csv":
+        return _read_csv(path, handle)
+    return _read_sniffed(path, handle, close=True)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _closing(handle: IO[Any], records: Iterator[InputRecord]) -> Iterator[InputRecord]:
+    try:
+        yield from records
+    finally:
+        handle.close()
+
+
+def _json_problem(e: json.JSONDecodeError) -> str:
+    words = _JSON_MESSAGES.get(e.msg, e.msg)
+    return f"line {e.lineno}: not valid JSON: {words} (column {e.colno})"
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "a number"
+
+
+def _utf8_problem(raw: bytes, e: UnicodeDecodeError, line: int) -> str:
+    line_start = raw.rfind(b"\n", 0, e.start) + 1
+    column = len(raw[line_start : e.start].decode("utf-8", errors="replace")) + 1
+    return f"line {line}: not valid UTF-8: byte 0x{raw[e.start]:02x} (column {column})"
+
+
+def _decode_line(raw: bytes | str, line: int, first: bool) -> str:
+    """The text of one line without its BOM; raises ValueError with a ready message for bad bytes."""
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise ValueError(_utf8_problem(raw, e, line)) from None
+    else:
+        text = raw
+    if first and text.startswith(BOM):
+        text = text[1:]
+    return text
+
+
+# --- JSON lines ------------------------------------------------------------------------------
+
+
+def _read_json_lines(source: str, lines: Iterable[bytes | str], first_line: int) -> Iterator[InputRecord]:
+    for number, raw in enumerate(lines, start=first_line):
+        try:
+            text = _decode_line(raw, number, number == 1)
+        except ValueError as e:
+            yield InputRecord(source, number, None, str(e), False)
+            continue
+        if not text.strip(JSON_WHITESPACE):
+            continue
+        yield _json_line_record(source, number, text)
+
+
+def _json_line_record(source: str, number: int, text: str) -> InputRecord:
+    try:
+        value = _DECODER.decode(text)
+    except json.JSONDecodeError as e:
+        return InputRecord(source, number, None, f"line {number}: not valid JSON: "
+                           f"{_JSON_MESSAGES.get(e.msg, e.msg)} (column {e.colno})", False)
+    except _BadJSON as e:
+        return InputRecord(source, number, None, f"line {number}: not valid JSON: {e}", False)
+    except RecursionError:
+        return InputRecord(source, number, None, f"line {number}: not valid JSON: nested too deeply", False)
+    if not isinstance(value, dict):
+        return InputRecord(source, number, None, f"line {number}: expected a JSON object, got {_type_name(value)}", False)
+    return InputRecord(source, number, value, None, False)
+
+
+# --- whole JSON documents --------------------------------------------------------------------
+
+
+def _read_json_file(source: str, handle: IO[bytes]) -> Iterator[InputRecord]:
+    with handle:
+        raw = handle.read()
+    yield from _json_document(source, raw)
+
+
+def _json_document(source: str, raw: bytes | str) -> Iterator[InputRecord]:
+    """Records of one JSON document: an object, or an array whose elements are records."""
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            line = raw.count(b"\n", 0, e.start) + 1
+            yield InputRecord(source, line, None, _utf8_problem(raw, e, line), False)
+            return
+    else:
+        text = raw
+    if text.startswith(BOM):
+        text = text[1:]
+    try:
+        elements = _scan_document(text)
+    except json.JSONDecodeError as e:
+        yield InputRecord(source, e.lineno, None, _json_problem(e), False)
+        return
+    except _ElementError as e:
+        yield InputRecord(source, e.line, None, f"line {e.line}: not valid JSON: {e.problem}", False)
+        return
+    if elements is None:
+        line = text.count("\n") + 1
+        yield InputRecord(source, line, None, f"line {line}: empty file: expected a JSON object or an array of objects", False)
+        return
+    is_array, items = elements
+    line, last = 1, 0
+    for index, (start, value) in enumerate(items, start=1):
+        line += text.count("\n", last, start)
+        last = start
+        if isinstance(value, dict):
+            yield InputRecord(source, line, value, None, False)
+        elif is_array:
+            yield InputRecord(source, line, None, f"line {line}: array element {index} is {_type_name(value)}, not an object", False)
+        else:
+            yield InputRecord(source, line, None,
+                              f"line {line}: the file holds {_type_name(value)}, not an object or an array of objects", False)
+
+
+class _ElementError(Exception):
+    """A value the decoder refused (`NaN`, too deep) at a known line."""
+
+    def __init__(self, line: int, problem: str) -> None:
+        super().__init__(problem)
+        self.line = line
+        self.problem = problem
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    end = len(text)
+    while pos < end and text[pos] in JSON_WHITESPACE:
+        pos += 1
+    return pos
+
+
+def _decode_at(text: str, pos: int) -> tuple[Any, int]:
+    try:
+        return _DECODER.raw_decode(text, pos)
+    except _BadJSON as e:
+        raise _ElementError(text.count("\n", 0, pos) + 1, str(e)) from None
+    except RecursionError:
+        raise _ElementError(text.count("\n", 0, pos) + 1, "nested too deeply") from None
+
+
+def _scan_document(text: str) -> tuple[bool, list[tuple[int, Any]]] | None:
+    """(is_array, [(start offset, value)]) for the document, None when it is empty; raises JSONDecodeError."""
+    pos = _skip_ws(text, 0)
+    if pos == len(text):
+        return None
+    items: list[tuple[int, Any]] = []
+    if text[pos] != "[":
+        value, end = _decode_at(text, pos)
+        items.append((pos, value))
+    else:
+        end = _skip_ws(text, pos + 1)
+        if end < len(text) and text[end] == "]":
+            end += 1
+        else:
+            while True:
+                start = end
+                value, end = _decode_at(text, start)
+                items.append((start, value))
+                end = _skip_ws(text, end)
+                if end < len(text) and text[end] == ",":
+                    end = _skip_ws(text, end + 1)
+                    continue
+                if end < len(text) and text[end] == "]":
+                    end += 1
+                    break
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, end)
+    end = _skip_ws(text, end)
+    if end != len(text):
+        raise json.JSONDecodeError("Extra data", text, end)
+    return text[pos] == "[", items
+
+
+# --- sniffed input (stdin, unknown extensions) -------------------------------------------------
+
+
+def _read_sniffed(source: str, stream: IO[Any], close: bool, owner: object = None) -> Iterator[InputRecord]:
+    """`[` as the first non-blank character: one JSON array; anything else: JSON lines.
+
+    `owner` is the text stream around a binary `stream`, held so that it is not collected (and
+    does not close `stream`) while reading.
+    """
+    try:
+        head: list[bytes | str] = []
+        first_char = ""
+        for raw in stream:
+            head.append(raw)
+            chunk = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+            if len(head) == 1 and chunk.startswith(BOM):
+                chunk = chunk[1:]
+            chunk = chunk.lstrip(JSON_WHITESPACE)
+            if chunk:
+                first_char = chunk[0]
+                break
+        if first_char == "[":
+            rest = stream.read()
+            empty = b"" if isinstance(rest, bytes) else ""
+            yield from _json_document(source, empty.join([*head, rest]))  # type: ignore[list-item]
+        else:
+            yield from _read_json_lines(source, _chain(head, stream), 1)
+    finally:
+        if close:
+            stream.close()
+
+
+def _chain(head: list[bytes | str], rest: Iterable[bytes | str]) -> Iterator[bytes | str]:
+    yield from head
+    yield from rest
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+def _read_csv(source: str, handle: IO[bytes]) -> Iterator[InputRecord]:
+    # surrogateescape keeps reading past a bad byte; the row holding it becomes an error record
+    text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    with text:
+        reader = csv.reader(text)
+        header: list[str] | None = None
+        header_problem: str | None = None
+        end = 0  # physical lines read so far
+        while True:
+            start = end + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                if reader.line_num == end:  # no progress: give up rather than loop
+                    return
+                end = reader.line_num
+                yield InputRecord(source, start, None, f"line {start}: not valid CSV: {e}", True)
+                continue
+            end = reader.line_num
+            if not any(row):
+                continue
+            bad = next((i for i, cell in enumerate(row) if _ESCAPED_BYTE.search(cell)), None)
+            if bad is not None:
+                cell = row[bad]
+                byte = ord(_ESCAPED_BYTE.search(cell).group()) - 0xDC00  # type: ignore[union-attr]
+                message = f"line {start}: not valid UTF-8: byte 0x{byte:02x} in cell {bad + 1}"
+                if header is None:
+                    header, header_problem = [], f"the header (line {start}) is not valid UTF-8"
+                else:
+                    yield InputRecord(source, start, None, message, True)
+                continue
+            if header is None:
+                header = [name.strip() for name in row]
+                header_problem = _header_problem(header, start)
+                continue
+            if header_problem is not None:
+                yield InputRecord(source, start, None, f"line {start}: {header_problem}", True)
+                continue
+            yield _csv_record(source, start, header, row)
+
+
+def _header_problem(header: list[str], line: int) -> str | None:
+    seen: set[str] = set()
+    for name in header:
+        if name and name in seen:
+            return f"the header (line {line}) names column \"{name}\" twice"
+        seen.add(name)
+    return None
+
+
+def _csv_record(source: str, line: int, header: list[str], row: list[str]) -> InputRecord:
+    if len(row) != len(header):
+        cells = "cell" if len(row) == 1 else "cells"
+        return InputRecord(source, line, None, f"line {line}: row has {len(row)} {cells}, the header has {len(header)}", True)
+    data: dict[str, Any] = {}
+    for index, (name, cell) in enumerate(zip(header, row, strict=True)):
+        if not name:
+            if cell:
+                return InputRecord(source, line, None,
+                                   f"line {line}: cell {index + 1} has a value but its column has no name in the header", True)
+            continue
+        data[name] = cell if cell != "" else None
+    return InputRecord(source, line, data, None, True)
+
+

@@ -1,0 +1,96 @@
+"""Report models (LANGUAGE §6): what evaluation returns, as pydantic models whose JSON is the spec's."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Decision = Literal["block", "review", "allow"]
+SeverityLevel = Literal["error", "warning", "info"]
+
+
+class Evidence(BaseModel):
+    """One text match attached to a violation (LANGUAGE §5)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    field: str | None
+    word: str
+    text: str
+    start: int
+    end: int
+    category: str | None = None
+    replacement: str | None = None
+
+
+class Action(BaseModel):
+    """A recommended action with JSON-ready arguments (money as `"20.00"`, durations in seconds)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+class Violation(BaseModel):
+    """A rule that fired for a subject."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    policy: str
+    severity: SeverityLevel
+    message: str
+    actions: list[Action] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class EvalError(BaseModel):
+    """A rule that could not be evaluated (`rule` set), or an input that failed validation (`rule` null)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str | None
+    message: str
+
+
+class Report(BaseModel):
+    """The outcome for one subject: decision, violations (by policy, then rule id) and errors."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str | None
+    id: str | None
+    decision: Decision
+    violations: list[Violation] = Field(default_factory=list)
+    errors: list[EvalError] = Field(default_factory=list)
+
+    def fired(self) -> list[str]:
+        """Ids of the rules that fired."""
+        return [v.rule for v in self.violations]
+
+    def worst(self) -> str | None:
+        """The worst level for `--fail-on`: `error`, `warning`, `info` or None.
+
+        An input that failed validation counts as an error, an undetermined rule as a warning.
+        """
+        levels = {v.severity for v in self.violations}
+        if any(e.rule is None for e in self.errors):
+            levels.add("error")
+        elif self.errors:
+            levels.add("warning")
+        for level in ("error", "warning", "info"):
+            if level in levels:
+                return level
+        return None
+
+
+def decide(violations: list[Violation], errors: list[EvalError]) -> Decision:
+    """block if any error-severity violation, else review if any warning or any error, else allow."""
+    severities = {v.severity for v in violations}
+    if "error" in severities:
+        return "block"
+    if "warning" in severities or errors:
+        return "review"
+    return "allow"

@@ -1,0 +1,1 @@
+"""Runtime pieces used by compiled policies: text matchers, window stores, report building."""

@@ -1,0 +1,153 @@
+"""Run-time helpers called by the generated evaluation code: null checks, units, rendering, JSON args."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from rulekit import values
+from rulekit.values import MISSING
+
+_ONE_US = Decimal("0.000001")
+
+
+class Undetermined(Exception):
+    """A rule cannot be decided for this subject (a null or missing value, a late subject, …)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def undet(value: Any, path: str) -> Any:
+    """Raise Undetermined naming the path: `order.paid_at is null`."""
+    raise Undetermined(f"{path} is {'missing' if value is MISSING else 'null'}")
+
+
+def index(seq: list[Any], i: int) -> Any:
+    """`seq[i]`, or missing when out of range (negative indexes are out of range)."""
+    if 0 <= i < len(seq):
+        return seq[i]
+    return MISSING
+
+
+def us(d: timedelta) -> int:
+    """A duration in microseconds."""
+    return (d.days * 86400 + d.seconds) * 1000000 + d.microseconds
+
+
+def from_us(n: int | Decimal) -> timedelta:
+    """Microseconds (rounded half-up to whole) to a duration."""
+    if isinstance(n, Decimal):
+        n = int(n.to_integral_value(rounding=ROUND_HALF_UP))
+    return timedelta(microseconds=n)
+
+
+def dur_mul(d: timedelta, k: int | Decimal) -> timedelta:
+    """duration * number, exact to the microsecond."""
+    return from_us(Decimal(us(d)) * k)
+
+
+def dur_div(d: timedelta, k: int | Decimal) -> timedelta:
+    """duration / number."""
+    return from_us(Decimal(us(d)) / k)
+
+
+def dur_ratio(a: timedelta, b: timedelta) -> Decimal:
+    """duration / duration → decimal."""
+    return Decimal(us(a)) / Decimal(us(b))
+
+
+def in_unit(d: timedelta, seconds: int) -> Decimal:
+    """A duration in hours/minutes/days as an exact decimal."""
+    return Decimal(us(d)) / Decimal(seconds * 1000000)
+
+
+def ceil(x: int | Decimal) -> int:
+    """Smallest int ≥ x."""
+    return math.ceil(x)
+
+
+def floor(x: int | Decimal) -> int:
+    """Largest int ≤ x."""
+    return math.floor(x)
+
+
+def round_(x: int | Decimal, places: int = 0) -> Decimal:
+    """Round half-up (四舍五入) to `places` decimals."""
+    return Decimal(x).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def to_date(dt: datetime) -> date:
+    """The calendar date of a datetime in the platform's zone (UTC+08:00)."""
+    return dt.astimezone(values.PLATFORM_TZ).date()
+
+
+def regex_search(rx: Any, s: str) -> bool:
+    """`matches(s, re"…")`: search with a time limit; hitting it makes the rule undetermined."""
+    try:
+        return rx.search(s, timeout=0.25) is not None
+    except TimeoutError:
+        raise Undetermined(f"regex {rx.pattern!r} ran past its time limit") from None
+
+
+# ---- rendering by static type (LANGUAGE §6, §9) ---------------------------------------------
+
+
+def render(value: Any, kind: str) -> str:
+    """Render a value of a static type kind in a message."""
+    if kind == "string":
+        return value
+    if kind == "money":
+        return values.render_money(value)
+    if kind in ("decimal", "int"):
+        return values.render_decimal(value)
+    if kind == "duration":
+        return values.render_duration(value)
+    if kind == "weight":
+        return values.render_weight(value)
+    if kind == "datetime":
+        return values.render_datetime(value)
+    if kind == "date":
+        return values.render_date(value)
+    if kind == "bool":
+        return values.render_bool(value)
+    if kind == "match":
+        return value.text
+    return str(value)
+
+
+def render_list(items: list[Any], kind: str) -> str:
+    """Items joined by `、` (the empty list renders as the empty string)."""
+    return "、".join(render(x, kind) for x in items)
+
+
+def join(items: list[Any], sep: str, kind: str) -> str:
+    """`join(list, sep)`: items rendered as in messages, joined by `sep`."""
+    return sep.join(render(x, kind) for x in items)
+
+
+def json_value(value: Any, kind: str) -> Any:
+    """A value of a static type kind, JSON-ready for action args: money `"20.00"`, durations in
+    seconds, datetimes ISO 8601, decimals as exact Decimal (written as JSON numbers)."""
+    if kind == "money":
+        return values.money_str(value)
+    if kind == "duration":
+        return values.duration_seconds(value)
+    if kind in ("datetime", "date"):
+        return value.isoformat()
+    if kind == "weight":
+        return value
+    if kind == "match":
+        return evidence_dict(value)
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    return value
+
+
+def evidence_dict(m: Any) -> dict[str, Any]:
+    """A match as the evidence JSON object."""
+    return {"field": m.field, "word": m.word, "text": m.text, "start": m.start, "end": m.end,
+            "category": m.category, "replacement": m.replacement}

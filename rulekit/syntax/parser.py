@@ -1,0 +1,665 @@
+"""Parses `.rule` text with Lark (LALR, contextual lexer) into AST nodes with spans."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
+
+from rulekit import values
+from rulekit.diagnostics import Diagnostic, Span
+from rulekit.resources import grammar_path
+from rulekit.syntax import nodes as n
+
+#: Reserved words (LANGUAGE §1); they can never be names.
+KEYWORDS = frozenset(
+    "policy record rule on let wordlist table when unless severity message action evidence "
+    "test given expect at and or not in is null missing if then else any all satisfies by "
+    "within where true false this".split()
+)
+
+
+_COMMENT_SINK: list[list[Token]] = []
+
+
+def _on_comment(tok: Token) -> Token:
+    """Lexer callback: comments are ignored by the grammar but kept for the formatter."""
+    if _COMMENT_SINK:
+        _COMMENT_SINK[-1].append(tok)
+    return tok
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    return Lark(
+        grammar_path().read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        start=["start", "expr"],
+        lexer_callbacks={"COMMENT": _on_comment},
+    )
+
+
+class ParseFailure(Exception):
+    """A syntax error, carried out of the tree builder as a diagnostic."""
+
+    def __init__(self, diagnostic: Diagnostic):
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def parse(text: str, path: str = "<input>") -> tuple[n.SourceFile | None, list[Diagnostic]]:
+    """Parse one file. Returns the AST (None on a syntax error) and its diagnostics."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    comments: list[Token] = []
+    _COMMENT_SINK.append(comments)
+    try:
+        tree = _lark().parse(text, start="start")
+        items = tuple(_Builder(path, text).item(t) for t in tree.children)
+    except UnexpectedInput as e:
+        return None, [_syntax_diagnostic(e, text, path)]
+    except ParseFailure as e:
+        return None, [e.diagnostic]
+    finally:
+        _COMMENT_SINK.pop()
+    lines = text.split("\n")
+    cmts = tuple(
+        n.Comment(str(c).rstrip(), c.line, lines[c.line - 1][: c.column - 1].strip() == "") for c in comments
+    )
+    return n.SourceFile(path, items, cmts), []
+
+
+def parse_expr(text: str, path: str = "<expr>") -> n.Expr:
+    """Parse one expression (used by tests and the REPL-like `explain`)."""
+    tree = _lark().parse(text, start="expr")
+    return _Builder(path, text).expr(tree)
+
+
+# ---- tree → AST --------------------------------------------------------------------
+
+
+class _Builder:
+    """Turns a Lark tree into AST nodes; nothing outside this module sees Lark objects."""
+
+    def __init__(self, path: str, text: str, line: int = 0, col: int = 0):
+        self.path = path
+        self.text = text
+        self.line_shift = line
+        self.col_shift = col
+
+    # spans
+    def span(self, node: Tree | Token) -> Span:
+        if isinstance(node, Token):
+            line, col, eline, ecol = node.line, node.column, node.end_line, node.end_column
+        else:
+            m = node.meta
+            if getattr(m, "empty", True):
+                return n.NO_SPAN
+            line, col, eline, ecol = m.line, m.column, m.end_line, m.end_column
+        if self.line_shift:
+            # a sub-parse of an interpolation: one line, shifted into the file
+            return Span(self.path, self.line_shift, col + self.col_shift, self.line_shift, ecol + self.col_shift)
+        return Span(self.path, line or 0, col or 0, eline or 0, ecol or 0)
+
+    def fail(self, node: Tree | Token, message: str, help: str | None = None) -> ParseFailure:
+        return ParseFailure(Diagnostic("E001", message, self.span(node), help))
+
+    def name(self, tok: Token) -> str:
+        s = str(tok)
+        if s in KEYWORDS:
+            raise self.fail(tok, f"`{s}` is a reserved word and cannot be used as a name",
+                            f"choose another name, e.g. `{s}_`")
+        return s
+
+    # items
+    def item(self, t: Tree) -> n.Item:
+        return getattr(self, "i_" + t.data)(t)
+
+    def i_policy(self, t: Tree) -> n.Policy:
+        ch = list(t.children)
+        name = self.name(ch.pop(0))
+        title = None
+        if ch and isinstance(ch[0], Token) and ch[0].type == "STRING":
+            tok = ch.pop(0)
+            title = n.Literal("string", self.string_value(tok), str(tok), self.span(tok))
+        members = tuple(self.member(m) for m in ch)
+        return n.Policy(name, title, members, self.span(t))
+
+    def member(self, t: Tree) -> n.PolicyMember:
+        return getattr(self, "m_" + t.data)(t)
+
+    def m_version(self, t: Tree) -> n.Version:
+        tok = t.children[0]
+        return n.Version(self.string_value(tok), str(tok), self.span(t))
+
+    def m_effective(self, t: Tree) -> n.Effective:
+        start = end = None
+        seen_range = False
+        for c in t.children:
+            if c.type == "RANGE":
+                seen_range = True
+            elif not seen_range:
+                start = self.moment(c)
+            else:
+                end = self.moment(c)
+        return n.Effective(start, end, self.span(t))
+
+    def moment(self, tok: Token) -> n.Literal:
+        return self.literal_token(tok)
+
+    def m_let(self, t: Tree) -> n.Let:
+        return n.Let(self.name(t.children[0]), self.expr(t.children[1]), self.span(t))
+
+    m_rule_let = m_let
+
+    def m_wordlist(self, t: Tree) -> n.Wordlist:
+        name = self.name(t.children[0])
+        clauses = []
+        for c in t.children[1:]:
+            kind = c.data[3:]  # wl_source → source
+            if kind == "match":
+                tok = c.children[0]
+                vals = (n.Literal("name", str(tok), str(tok), self.span(tok)),)
+            else:
+                vals = tuple(n.Literal("string", self.string_value(s), str(s), self.span(s)) for s in c.children)
+            clauses.append(n.WordlistClause(kind, vals, self.span(c)))
+        return n.Wordlist(name, tuple(clauses), self.span(t))
+
+    def params(self, t: Tree) -> tuple[n.FieldDecl, ...]:
+        return tuple(n.FieldDecl(self.name(p.children[0]), self.type(p.children[1]), self.span(p)) for p in t.children)
+
+    def m_table(self, t: Tree) -> n.Table:
+        name = self.name(t.children[0])
+        params = self.params(t.children[1])
+        res = t.children[2]
+        if res.data == "single_result":
+            results = (n.FieldDecl("value", self.type(res.children[0]), self.span(res)),)
+            single = True
+        else:
+            results = self.params(res.children[0])
+            single = False
+        rows = []
+        for r in t.children[3:]:
+            if r.data == "else_row":
+                rows.append(n.TableRow(None, self.row_value(r.children[0]), self.span(r)))
+            else:
+                keys = []
+                for k in r.children[0].children:
+                    keys.append(self.row_key(k, len(params)))
+                rows.append(n.TableRow(tuple(keys), self.row_value(r.children[1]), self.span(r)))
+        for i, row in enumerate(rows):
+            if row.keys is None and i != len(rows) - 1:
+                raise ParseFailure(Diagnostic("E001", "`else` must be the last row of a table", row.span,
+                                              "move the `else` row to the end"))
+        return n.Table(name, params, results, single, tuple(rows), self.span(t))
+
+    def row_key(self, k: Tree, arity: int) -> tuple[n.Expr, ...]:
+        if isinstance(k, Tree) and k.data == "tuple_key":
+            return tuple(self.expr(c) for c in k.children)
+        return (self.expr(k),)
+
+    def row_value(self, t: Tree) -> tuple[n.Expr, ...]:
+        if t.data == "tuple_value":
+            return tuple(self.expr(c) for c in t.children)
+        return (self.expr(t.children[0]),)
+
+    def m_rule(self, t: Tree) -> n.Rule:
+        ch = list(t.children)
+        name = self.name(ch.pop(0))
+        title = None
+        if isinstance(ch[0], Token) and ch[0].type == "STRING":
+            tok = ch.pop(0)
+            title = n.Literal("string", self.string_value(tok), str(tok), self.span(tok))
+        subject = self.name(ch.pop(0))
+        clauses = tuple(self.clause(c) for c in ch)
+        return n.Rule(name, title, subject, clauses, self.span(t))
+
+    def clause(self, t: Tree) -> n.RuleClause:
+        d = t.data
+        if d == "severity":
+            tok = t.children[0]
+            if str(tok) not in ("error", "warning", "info"):
+                raise self.fail(tok, f"unknown severity `{tok}`: expected `error`, `warning` or `info`")
+            return n.Severity(str(tok), self.span(t))
+        if d == "let":
+            return self.m_let(t)
+        if d == "when":
+            return n.When(self.expr(t.children[0]), self.span(t))
+        if d == "unless":
+            return n.Unless(self.expr(t.children[0]), self.span(t))
+        if d == "message":
+            return n.Message(self.template(t.children[0]), self.span(t))
+        if d == "action":
+            name = self.name(t.children[0])
+            args = []
+            for a in t.children[1:]:
+                args.append(n.NamedArg(str(a.children[0]), self.action_arg(a.children[1]), self.span(a)))
+            parens = self.text[t.meta.start_pos:t.meta.end_pos].rstrip().endswith(")")
+            return n.Action(name, tuple(args), parens, self.span(t))
+        if d == "evidence":
+            return n.EvidenceClause(self.expr(t.children[0]), self.span(t))
+        raise AssertionError(d)
+
+    def action_arg(self, t: Tree) -> n.Expr:
+        if isinstance(t, Tree) and t.data == "string":
+            return self.template(t.children[0])
+        return self.expr(t)
+
+    def i_record(self, t: Tree) -> n.RecordDecl:
+        ch = list(t.children)
+        name = self.name(ch.pop(0))
+        time_field = None
+        if ch and isinstance(ch[0], Token):
+            time_field = self.name(ch.pop(0))
+        fields = tuple(n.FieldDecl(self.name(f.children[0]), self.type(f.children[1]), self.span(f)) for f in ch)
+        return n.RecordDecl(name, time_field, fields, self.span(t))
+
+    def type(self, t: Tree) -> n.TypeRef:
+        name = str(t.children[0])
+        arg = None
+        optional = False
+        for c in t.children[1:]:
+            if isinstance(c, Tree):
+                arg = self.type(c)
+            elif c.type == "OPTIONAL":
+                optional = True
+        return n.TypeRef(name, arg, optional, self.span(t))
+
+    def i_test(self, t: Tree) -> n.TestBlock:
+        tok = t.children[0]
+        clauses: list[n.TestClause] = []
+        for c in t.children[1:]:
+            if c.data == "at":
+                clauses.append(n.At(self.moment(c.children[0]), self.span(c)))
+            elif c.data == "given":
+                kind = self.name(c.children[0])
+                value = self.json(c.children[1])
+                stream = isinstance(value, list)
+                items = tuple(self.span(x) for x in c.children[1].children) if stream else ()
+                clauses.append(n.Given(kind, value, stream, self.span(c), items))
+            else:
+                negated = False
+                what = target = None
+                for x in c.children:
+                    if isinstance(x, Tree):
+                        target = ".".join(str(p) for p in x.children)
+                    elif x.type == "NO":
+                        negated = True
+                    else:
+                        what = str(x)
+                assert what is not None
+                if negated and what == "decision":
+                    raise self.fail(c, "`expect no decision` has no meaning", "write `expect decision allow`")
+                if target is None:
+                    hint = {"decision": "`expect decision block`", "violation": "`expect violation policy.rule`",
+                            "action": "`expect action hold_order`", "error": "`expect error policy.rule`"}[what]
+                    if not (negated and what in ("violation", "error", "action")):
+                        raise self.fail(c, f"`expect {what}` needs a target, e.g. {hint}")
+                clauses.append(n.Expect(what, negated, target, self.span(c)))
+        return n.TestBlock(self.string_value(tok), str(tok), tuple(clauses), self.span(t))
+
+    def json(self, t: Tree | Token) -> Any:
+        d = t.data
+        if d == "json_object":
+            out: dict[str, Any] = {}
+            for p in t.children:
+                out[json.loads(str(p.children[0]))] = self.json(p.children[1])
+            return out
+        if d == "json_array":
+            return [self.json(c) for c in t.children]
+        if d == "json_string":
+            try:
+                return json.loads(str(t.children[0]))
+            except json.JSONDecodeError as e:
+                raise self.fail(t.children[0], f"invalid JSON string: {e.msg}") from None
+        if d == "json_number":
+            s = str(t.children[0])
+            return int(s) if re.fullmatch(r"-?\d+", s) else Decimal(s)
+        return {"json_true": True, "json_false": False, "json_null": None}[d]
+
+    # ---- expressions -------------------------------------------------------------
+    def expr(self, t: Tree | Token) -> n.Expr:
+        if isinstance(t, Token):
+            raise AssertionError(t)
+        return getattr(self, "e_" + t.data)(t)
+
+    def e_name(self, t: Tree) -> n.Expr:
+        return n.Name(self.name(t.children[0]), self.span(t))
+
+    def e_this(self, t: Tree) -> n.Expr:
+        return n.This(self.span(t))
+
+    def e_attr(self, t: Tree) -> n.Expr:
+        return n.Attr(self.expr(t.children[0]), str(t.children[1]), self.span(t))
+
+    def e_index(self, t: Tree) -> n.Expr:
+        return n.Index(self.expr(t.children[0]), self.expr(t.children[1]), self.span(t))
+
+    def e_call(self, t: Tree) -> n.Expr:
+        func = self.name(t.children[0])
+        args: tuple[n.Expr, ...] = ()
+        if len(t.children) > 1:
+            args = tuple(self.expr(a) for a in t.children[1].children)
+        return n.Call(func, args, self.span(t))
+
+    def e_window(self, t: Tree) -> n.Expr:
+        ch = list(t.children)
+        func = self.name(ch.pop(0))
+        value = self.expr(ch.pop(0))
+        keys = []
+        while ch and isinstance(ch[0], Token):
+            keys.append(self.name(ch.pop(0)))
+        within = self.expr(ch.pop(0))
+        where = self.expr(ch.pop(0)) if ch else None
+        return n.Window(func, value, tuple(keys), within, where, self.span(t))
+
+    def e_neg(self, t: Tree) -> n.Expr:
+        operand = self.expr(t.children[1])
+        return n.Unary("-", operand, self.span(t))
+
+    def e_not_(self, t: Tree) -> n.Expr:
+        return n.Unary("not", self.expr(t.children[-1]), self.span(t))
+
+    def e_binary(self, t: Tree) -> n.Expr:
+        op = str(t.children[1]).strip()
+        return n.Binary(op, self.expr(t.children[0]), self.expr(t.children[2]), self.span(t))
+
+    def e_compare(self, t: Tree) -> n.Expr:
+        return self.e_binary(t)
+
+    def e_coalesce(self, t: Tree) -> n.Expr:
+        return n.Binary("??", self.expr(t.children[0]), self.expr(t.children[1]), self.span(t))
+
+    def e_and_(self, t: Tree) -> n.Expr:
+        return n.Binary("and", self.expr(t.children[0]), self.expr(t.children[1]), self.span(t))
+
+    def e_or_(self, t: Tree) -> n.Expr:
+        return n.Binary("or", self.expr(t.children[0]), self.expr(t.children[1]), self.span(t))
+
+    def e_in_(self, t: Tree) -> n.Expr:
+        return n.Binary("in", self.expr(t.children[0]), self.expr(t.children[1]), self.span(t))
+
+    def e_not_in(self, t: Tree) -> n.Expr:
+        return n.Binary("not in", self.expr(t.children[0]), self.expr(t.children[2]), self.span(t))
+
+    def e_is_(self, t: Tree) -> n.Expr:
+        negated = any(isinstance(c, Token) and c.type == "NOT" for c in t.children)
+        missing = str(t.children[-1]) == "missing"
+        return n.IsNull(self.expr(t.children[0]), negated, missing, self.span(t))
+
+    def e_if_(self, t: Tree) -> n.Expr:
+        c, a, b = (self.expr(x) for x in t.children)
+        return n.If(c, a, b, self.span(t))
+
+    def e_quantifier(self, t: Tree) -> n.Expr:
+        kind = str(t.children[0])
+        var = self.name(t.children[1])
+        return n.Quantifier(kind, var, self.expr(t.children[2]), self.expr(t.children[3]), self.span(t))
+
+    def e_list(self, t: Tree) -> n.Expr:
+        return n.ListExpr(tuple(self.expr(c) for c in t.children), self.span(t))
+
+    def literal_token(self, tok: Token) -> n.Literal:
+        s = str(tok)
+        sp = self.span(tok)
+        ty = tok.type
+        try:
+            if ty == "STRING":
+                return n.Literal("string", self.string_value(tok), s, sp)
+            if ty == "REGEX":
+                return n.Literal("regex", s[3:-1].replace('\\"', '"'), s, sp)
+            if ty == "NUMBER":
+                if "." in s:
+                    return n.Literal("decimal", Decimal(s), s, sp)
+                return n.Literal("int", int(s), s, sp)
+            if ty == "PERCENT":
+                return n.Literal("percent", Decimal(s[:-1]) / 100, s, sp)
+            if ty == "MONEY":
+                return n.Literal("money", Decimal(s[1:]), s, sp)
+            if ty == "DURATION":
+                return n.Literal("duration", values.parse_duration(s), s, sp)
+            if ty == "WEIGHT":
+                v = Decimal(s[:-2]) if s.endswith("kg") else Decimal(s[:-1]) / 1000
+                return n.Literal("weight", v, s, sp)
+            if ty == "DATE":
+                return n.Literal("date", values.parse_date(s), s, sp)
+            if ty == "DATETIME":
+                return n.Literal("datetime", values.parse_datetime(s), s, sp)
+        except ValueError as e:
+            raise self.fail(tok, f"invalid {ty.lower()} literal `{s}`: {e}") from None
+        raise AssertionError(ty)
+
+    def _lit(self, t: Tree) -> n.Expr:
+        return self.literal_token(t.children[0])
+
+    e_string = e_regex = e_number = e_percent = e_money = e_duration = e_weight = e_date = e_datetime = _lit
+
+    def e_true(self, t: Tree) -> n.Expr:
+        return n.Literal("bool", True, "true", self.span(t))
+
+    def e_false(self, t: Tree) -> n.Expr:
+        return n.Literal("bool", False, "false", self.span(t))
+
+    def e_null(self, t: Tree) -> n.Expr:
+        return n.Literal("null", None, "null", self.span(t))
+
+    # ---- strings -------------------------------------------------------------------
+    def string_value(self, tok: Token) -> str:
+        return "".join(ch for ch, _ in self._unescape(tok))
+
+    def _unescape(self, tok: Token) -> list[tuple[str, int]]:
+        """The characters of a string token, each with its offset in the token text and
+        whether it came from an escape (offset < 0 marks an escaped character)."""
+        raw = str(tok)
+        out: list[tuple[str, int]] = []
+        i = 1
+        end = len(raw) - 1
+        while i < end:
+            c = raw[i]
+            if c == "\\":
+                nxt = raw[i + 1]
+                if nxt in '"\\':
+                    out.append((nxt, -i))
+                    i += 2
+                elif nxt == "n":
+                    out.append(("\n", -i))
+                    i += 2
+                elif nxt == "t":
+                    out.append(("\t", -i))
+                    i += 2
+                elif nxt == "u":
+                    m = re.match(r"\\u\{([0-9A-Fa-f]{1,6})\}", raw[i:])
+                    if not m or int(m.group(1), 16) > 0x10FFFF:
+                        raise self._fail_at(tok, i, "invalid escape: write `\\u{4E2D}` with 1–6 hex digits")
+                    out.append((chr(int(m.group(1), 16)), -i))
+                    i += len(m.group(0))
+                else:
+                    raise self._fail_at(tok, i, f"unknown escape `\\{nxt}` in a string",
+                                        'escapes are \\" \\\\ \\n \\t \\u{4E2D}')
+            else:
+                out.append((c, i))
+                i += 1
+        return out
+
+    def _fail_at(self, tok: Token, offset: int, message: str, help: str | None = None) -> ParseFailure:
+        line = self.line_shift or tok.line
+        col = tok.column + offset + self.col_shift
+        return ParseFailure(Diagnostic("E001", message, Span(self.path, line, col, line, col + 1), help))
+
+    def template(self, tok: Token) -> n.Template:
+        chars = self._unescape(tok)
+        parts: list[str | n.Expr] = []
+        buf: list[str] = []
+        i = 0
+        while i < len(chars):
+            c, off = chars[i]
+            escaped = off < 0
+            if not escaped and c == "{":
+                if i + 1 < len(chars) and chars[i + 1] == ("{", off + 1):
+                    buf.append("{")
+                    i += 2
+                    continue
+                j = i + 1
+                while j < len(chars) and not (chars[j][0] == "}" and chars[j][1] >= 0):
+                    j += 1
+                if j >= len(chars):
+                    raise self._fail_at(tok, off, "`{` opens an interpolation that is never closed",
+                                        "close it with `}`, or write `{{` for a literal brace")
+                src = "".join(ch for ch, _ in chars[i + 1 : j])
+                if not src.strip():
+                    raise self._fail_at(tok, off, "empty interpolation `{}`", "write `{{}}` for literal braces")
+                if buf:
+                    parts.append("".join(buf))
+                    buf = []
+                parts.append(self._sub_expr(tok, src, off + 1))
+                i = j + 1
+                continue
+            if not escaped and c == "}":
+                if i + 1 < len(chars) and chars[i + 1] == ("}", off + 1):
+                    buf.append("}")
+                    i += 2
+                    continue
+                raise self._fail_at(tok, off, "a lone `}` in a message", "write `}}` for a literal brace")
+            buf.append(c)
+            i += 1
+        if buf:
+            parts.append("".join(buf))
+        return n.Template(tuple(parts), str(tok), self.span(tok))
+
+    def _sub_expr(self, tok: Token, src: str, offset: int) -> n.Expr:
+        line = self.line_shift or tok.line
+        col_shift = tok.column + offset + self.col_shift - 1
+        _COMMENT_SINK.append([])  # a `#` inside `{...}` is not a comment of the file
+        try:
+            tree = _lark().parse(src, start="expr")
+        except UnexpectedInput as e:
+            d = _syntax_diagnostic(e, src, self.path)
+            span = Span(self.path, line, d.span.col + col_shift, line, d.span.end_col + col_shift)
+            raise ParseFailure(Diagnostic("E001", d.message + " (in an interpolation)", span, d.help)) from None
+        finally:
+            _COMMENT_SINK.pop()
+        return _Builder(self.path, src, line, col_shift).expr(tree)
+
+
+# ---- syntax errors in words -----------------------------------------------------------
+
+_EXPR_START = {"NAME", "NUMBER", "STRING", "MONEY", "LPAR", "LSQB", "MINUS", "THIS", "DURATION", "WEIGHT",
+               "PERCENT", "DATE", "DATETIME", "REGEX", "TRUE", "FALSE", "NULL"}
+
+_WORDS = {
+    "RBRACE": "`}`", "LBRACE": "`{`", "RPAR": "`)`", "LPAR": "`(`", "RSQB": "`]`", "LSQB": "`[`",
+    "COMMA": "`,`", "COLON": "`:`", "NAME": "a name", "STRING": "a string", "EQUAL": "`=`",
+    "RANGE": "`..`", "DATE": "a date", "DATETIME": "a datetime", "ON": "`on`", "BY": "`by`",
+    "WITHIN": "`within`", "SATISFIES": "`satisfies`", "THEN": "`then`", "ELSE": "`else`", "IN": "`in`",
+    "__ANON_0": "`->`", "__ANON_1": "`=>`", "JSON_NUMBER": "a number", "GT": "`>`",
+}
+
+_CLAUSE_SETS = [
+    ({"SEVERITY", "WHEN", "UNLESS", "MESSAGE", "EVIDENCE"},
+     "a rule clause (`severity`, `let`, `when`, `unless`, `message`, `action`, `evidence`) or `}`"),
+    ({"VERSION", "EFFECTIVE", "WORDLIST", "TABLE", "RULE"},
+     "a policy member (`version`, `effective`, `let`, `wordlist`, `table`, `rule`) or `}`"),
+    ({"SOURCE", "WORDS", "ALLOW", "MATCH"}, "a wordlist clause (`source`, `words`, `allow`, `match`) or `}`"),
+    ({"POLICY", "RECORD", "TEST"}, "`policy`, `record` or `test`"),
+    ({"AT", "GIVEN", "EXPECT"}, "a test clause (`at`, `given`, `expect`) or `}`"),
+    ({"VIOLATION", "DECISION", "ERROR"}, "`violation`, `decision`, `action` or `error`"),
+]
+
+
+def _describe_expected(expected: set[str]) -> str:
+    for marker, words in _CLAUSE_SETS:
+        if expected & marker:
+            return words
+    names = sorted({_WORDS.get(e, f"`{e.lower()}`") for e in expected if not e.startswith("__ANON") or e in _WORDS})
+    if len(names) > 6:
+        names = names[:6] + ["…"]
+    return " or ".join(names) if names else "something else"
+
+
+def _prev_token(text: str, pos: int) -> str:
+    """The source token ending just before `pos` (skipping blanks and comments)."""
+    before = text[:pos]
+    before = re.sub(r"#[^\n]*$", "", before, flags=re.M).rstrip()
+    m = re.search(r'(re"(?:[^"\\]|\\.)*"|"(?:[^"\\]|\\.)*"|¥?[\w.%]+|\?\?|[=!<>]=|=>|->|\.\.|\S)$', before)
+    return m.group(1) if m else ""
+
+
+def _show(tok: str) -> str:
+    return f"`{tok}`" if len(tok) <= 30 else f"`{tok[:27]}…`"
+
+
+def _syntax_diagnostic(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
+    line = getattr(e, "line", 1) or 1
+    col = getattr(e, "column", 1) or 1
+    pos = getattr(e, "pos_in_stream", None)
+    if pos is None:
+        pos = len(text)
+    help: str | None = None
+    if isinstance(e, UnexpectedCharacters):
+        ch = text[pos] if pos < len(text) else ""
+        rest = text[pos:pos + 20]
+        expected = set(e.allowed or ())
+        if ch == "¥" and re.match(r"¥\d+(?:\.\d+)?,\d", rest):
+            msg = "money literals have no thousands separators"
+            help = "write `¥1299.00`, not `¥1,299.00`"
+        elif ch == "%" :
+            msg = "the modulo operator needs a space before `%`"
+            help = "write `a % b`; `3%` (no space after a number) is a percent literal"
+        elif ch == "'":
+            msg = "strings use double quotes"
+            help = 'write "text"'
+        elif expected & _EXPR_START and not expected & {"RBRACE"}:
+            prev = _prev_token(text, pos)
+            msg = f"expected an expression after {_show(prev)}, found `{ch}`" if prev else f"unexpected `{ch}`"
+        else:
+            msg = f"unexpected character `{ch}`"
+            if expected:
+                msg += f": expected {_describe_expected(expected)}"
+        end = col + 1
+    else:
+        tok = getattr(e, "token", None)
+        expected = set(getattr(e, "expected", ()) or ())
+        ip = getattr(e, "interactive_parser", None)
+        if ip is not None:
+            # LALR merges the states of similar contexts (a `let` in a policy and in a rule);
+            # asking the parser what it accepts here gives the exact set
+            try:
+                expected = set(ip.accepts()) or expected
+            except Exception:  # pragma: no cover - keep the table's answer
+                pass
+        if isinstance(e, UnexpectedEOF) or (tok is not None and tok.type == "$END"):
+            found = "the end of the file"
+            pos = len(text)
+            lines = text.split("\n")
+            line, col = len(lines), len(lines[-1]) + 1
+        else:
+            found = _show(str(tok))
+            pos = tok.start_pos if tok.start_pos is not None else pos
+        prev = _prev_token(text, pos)
+        if expected & _EXPR_START and len(expected & _EXPR_START) >= 5:
+            msg = f"expected an expression after {_show(prev)}, found {found}" if prev else \
+                f"expected an expression, found {found}"
+            if prev in ("==", "!=", "<=", ">=", "<", ">") and tok is not None and str(tok) in "<>=":
+                help = "comparisons are `==`, `!=`, `<`, `<=`, `>`, `>=`; they cannot be chained"
+        else:
+            msg = f"expected {_describe_expected(expected)} after {_show(prev)}, found {found}" if prev else \
+                f"expected {_describe_expected(expected)}, found {found}"
+            if tok is not None and str(tok) in KEYWORDS and "NAME" in expected:
+                msg = f"`{tok}` is a reserved word and cannot be used as a name"
+                help = f"choose another name, e.g. `{tok}_`"
+            elif tok is not None and tok.type in ("EQ", "NE", "LT", "GT", "LE", "GE") and re.search(
+                    r"(==|!=|<=|>=|<|>)", text[text.rfind("\n", 0, pos) + 1 : pos]):
+                msg = f"comparisons cannot be chained: unexpected {found} after {_show(prev)}"
+                help = "join two comparisons with `and`: `a < b and b < c`"
+            elif prev.endswith("%") and tok is not None and tok.type in _EXPR_START:
+                help = "`3%` is a percent literal; the modulo operator needs a space before `%`: `a % b`"
+        end = col + max(1, len(str(tok)) if tok is not None and tok.type != "$END" else 1)
+    return Diagnostic("E001", msg, Span(path, line, col, line, end), help)
