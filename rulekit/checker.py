@@ -286,7 +286,7 @@ class Checker:
             self.error("E007", str(e), node.span)
             dups = []
         for word, reason in dups:
-            self.error("W103", f"wordlist `{node.name}`: entry `{word}` {reason}", node.span)
+            self.error("W103", f"wordlist `{node.name}`: {reason}", node.span)
         return WordlistInfo(node.name, entries, allow, mode, node)
 
     def resolve_source(self, path: str, lit: n.Literal) -> Path | None:

@@ -156,6 +156,28 @@ def _pairs(engine: Any, files: list[str], kind: str | None, now: datetime, laten
             yield rec, rep
 
 
+_INPUT_EXT = (".json", ".jsonl", ".ndjson", ".csv")
+
+
+def _input_files(files: list[str]) -> list[str]:
+    """Input paths in order; a directory stands for its .json/.jsonl/.ndjson/.csv files, sorted."""
+    out: list[str] = []
+    for f in files:
+        p = Path(f)
+        if f == "-":
+            out.append(f)
+        elif p.is_dir():
+            found = sorted(str(x) for x in p.rglob("*") if x.is_file() and x.suffix.lower() in _INPUT_EXT)
+            if not found:
+                raise UsageError(f"no .json, .jsonl or .csv files under {f}")
+            out += found
+        elif p.is_file():
+            out.append(f)
+        else:
+            raise UsageError(f"no such input file: {f}")
+    return out
+
+
 def cmd_lint(a: argparse.Namespace) -> int:
     from rulekit.io.formats import RuleInfo, write_reports
 
@@ -172,9 +194,7 @@ def cmd_lint(a: argparse.Namespace) -> int:
         raise UsageError(f"--subject: unknown kind `{a.subject}`"
                          + (f"; {did_you_mean(a.subject, engine.kinds)}" if did_you_mean(a.subject, engine.kinds)
                             else f" (kinds: {', '.join(engine.kinds)})"))
-    for f in a.files:
-        if f != "-" and not Path(f).is_file():
-            raise UsageError(f"no such input file: {f}")
+    a.files = _input_files(a.files)
     rules = [RuleInfo(r.id, r.title, r.severity, None, r.file, r.node.span.line) for r in engine.rules()]
     progress = None
     bar = None
