@@ -285,7 +285,7 @@ class Checker:
         except ValueError as e:
             self.error("E007", str(e), node.span)
             dups = []
-        for word, reason in dups:
+        for _word, reason in dups:
             self.error("W103", f"wordlist `{node.name}`: {reason}", node.span)
         return WordlistInfo(node.name, entries, allow, mode, node)
 
