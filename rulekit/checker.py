@@ -421,6 +421,10 @@ class Checker:
             if not isinstance(part, str):
                 t = self.expr(part, env)
                 self.require(t, part, env)
+                if t.kind == "list" and t.elem is not None and t.elem.optional:
+                    self.error("W101", f"the items of `{path_of(part) or 'this list'}` may be null; "
+                               "a null item makes the rule undetermined", part.span,
+                               "show a list of non-null values, e.g. map over matches that have one")
                 if t.kind in ("regex", "wordlist"):
                     self.error("E004", f"a `{t.kind}` cannot be shown in a message", part.span)
 

@@ -106,7 +106,7 @@ def cmd_test(a: argparse.Namespace) -> int:
         pct = 100.0 if not ids else 100.0 * full / len(ids)
         print(f"coverage: {full}/{len(ids)} rules have a firing and a non-firing test ({pct:.0f}%)")
         for rule, what in missing:
-            print(f"  {rule}: no {what}")
+            print(f"  {rule}: missing {what}")
     print(f"{passed} passed, {failed} failed")
     return EXIT_OK if failed == 0 else EXIT_FAIL
 

@@ -157,6 +157,7 @@ class RecordRegistry:
     def __init__(self) -> None:
         self.types: dict[str, RecordType] = {}
         self._models: dict[str, type[BaseModel]] = {}
+        self._fast: Any = None
 
     # ---- declaration --------------------------------------------------------------
     @classmethod
@@ -218,6 +219,7 @@ class RecordRegistry:
                 if "id" not in rt.fields:
                     diags.append(Diagnostic("E003", f"subject type `{d.name}` needs an `id: string` field", d.span))
         self._models.clear()
+        self._fast = None
         return diags
 
     def resolve_type(self, ref: n.TypeRef) -> tuple[T.Type, list[Diagnostic]]:
@@ -287,7 +289,16 @@ class RecordRegistry:
             data = data.model_dump()
         if not isinstance(data, dict):
             return None, f"{kind}: a record must be a JSON object, not {type(data).__name__}"
-        if from_csv:
+        if not from_csv:
+            fast = self._fast
+            if fast is None:
+                from rulekit.fastvalidate import FastValidators
+
+                fast = self._fast = FastValidators(self)
+            rec = fast.validate(kind, data)
+            if rec is not None:
+                return rec, None
+        else:
             data = dict(data)
             for k in self._csv_required_strings.get(kind, ()):
                 if data.get(k, "") is None:

@@ -41,7 +41,7 @@ def run_test(engine: Engine, path: str, t: n.TestBlock) -> TestResult:
     if not givens:
         return TestResult(path, t.name, t.span.line, False, ["the test has no `given`"])
     if now is None:
-        readers = sorted({r for g in givens for r in _now_rules(engine, g.kind)})
+        readers = sorted(set(_relevant(engine, t, givens)) & {r for g in givens for r in _now_rules(engine, g.kind)})
         if readers:
             return TestResult(path, t.name, t.span.line, False,
                               [f"rules read `now` but the test has no `at`: {', '.join(readers)}",
@@ -96,6 +96,21 @@ def run_test(engine: Engine, path: str, t: n.TestBlock) -> TestResult:
                                     f"{'; '.join(_err(e) for e in report.errors) or 'none'}")
     res.passed = not res.problems
     return res
+
+
+def _relevant(engine: Engine, t: n.TestBlock, givens: list[n.Given]) -> list[str]:
+    """The rules a test's expectations depend on: the rules it names, or every rule of the given
+    kinds when it expects a decision, an action or no violation at all."""
+    kinds = {g.kind for g in givens}
+    out: list[str] = []
+    for c in t.clauses:
+        if not isinstance(c, n.Expect):
+            continue
+        if c.what in ("violation", "error") and c.target is not None:
+            out.append(c.target)
+        else:
+            out += [r.id for r in engine.rules() if r.subject in kinds]
+    return out
 
 
 def _msg(report: Report, rule: str) -> str:

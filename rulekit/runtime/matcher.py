@@ -202,7 +202,9 @@ def duplicate_entries(entries: Iterable[Entry | str], allow: Iterable[str], mode
             same = "is" if phrase == entry.word else f"equals in {mode} mode"
             found.append((entry.word, f"entry {entry.word!r} {same} the allow phrase {phrase!r}, so it never matches"))
         elif earlier is not None:
-            same = "is written twice" if earlier == entry.word else f"equals the earlier entry {earlier!r} in {mode} mode"
+            same = (
+                "is written twice" if earlier == entry.word else f"equals the earlier entry {earlier!r} in {mode} mode"
+            )
             found.append((entry.word, f"entry {entry.word!r} {same}; only the first one is used"))
         if earlier is None:
             first_by_key[key] = entry.word

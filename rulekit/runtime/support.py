@@ -120,12 +120,18 @@ def render(value: Any, kind: str) -> str:
 
 
 def render_list(items: list[Any], kind: str) -> str:
-    """Items joined by `、` (the empty list renders as the empty string)."""
+    """Items joined by `、` (the empty list renders as the empty string); a null item is undetermined."""
+    for x in items:
+        if x is None or x is MISSING:
+            raise Undetermined(f"a list shown in the message has a {'missing' if x is MISSING else 'null'} item")
     return "、".join(render(x, kind) for x in items)
 
 
 def join(items: list[Any], sep: str, kind: str) -> str:
-    """`join(list, sep)`: items rendered as in messages, joined by `sep`."""
+    """`join(list, sep)`: items rendered as in messages, joined by `sep`; a null item is undetermined."""
+    for x in items:
+        if x is None or x is MISSING:
+            raise Undetermined(f"`join` got a {'missing' if x is MISSING else 'null'} item")
     return sep.join(render(x, kind) for x in items)
 
 

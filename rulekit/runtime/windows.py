@@ -10,16 +10,27 @@ import tempfile
 from abc import ABC, abstractmethod
 from bisect import bisect_right, insort
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal, DecimalException, Inexact, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from rulekit.values import DECIMAL_CONTEXT, MISSING
 
-__all__ = ["FUNCS", "SNAPSHOT_FORMAT", "SNAPSHOT_VERSION", "MemoryWindowStore", "WindowSpec", "WindowStore"]
+__all__ = [
+    "FUNCS",
+    "SNAPSHOT_FORMAT",
+    "SNAPSHOT_VERSION",
+    "BoundWindow",
+    "MemoryWindowStore",
+    "WindowHandle",
+    "WindowSpec",
+    "WindowStore",
+    "decode_value",
+    "encode_value",
+]
 
 #: The aggregate functions a window can serve (LANGUAGE §4.4).
 FUNCS = frozenset({"count", "sum", "distinct"})
@@ -57,15 +68,37 @@ class WindowSpec:
         if self.func not in FUNCS:
             raise ValueError(f"window {self.id!r}: unknown aggregate {self.func!r} (expected count, sum or distinct)")
         if type(self.within) is not int or self.within <= 0:
-            raise ValueError(f"window {self.id!r}: `within` must be a positive int of microseconds, got {self.within!r}")
+            raise ValueError(
+                f"window {self.id!r}: `within` must be a positive int of microseconds, got {self.within!r}"
+            )
+
+
+class WindowHandle(Protocol):
+    """One registered window of a store, bound once (at compile time) so per-subject calls skip the id lookup."""
+
+    def add(self, key: Hashable, t: int, value: Any = None) -> None: ...
+    def count(self, key: Hashable, t: int) -> int: ...
+    def add_count(self, key: Hashable, t: int) -> int: ...
+    def sum(self, key: Hashable, t: int, zero: Any) -> Any: ...
+    def distinct(self, key: Hashable, t: int) -> int: ...
+    def values(self, key: Hashable, t: int) -> list[Any]: ...
+    def add_many(
+        self,
+        keys: Sequence[Hashable],
+        times: Sequence[int],
+        values: Sequence[Any] | None = None,
+        zero: Any = 0,
+        lateness: int = 0,
+    ) -> list[Any]: ...
 
 
 class WindowStore(ABC):
     """The window state of one stream: subjects added by key and event time, aggregates over `(t - within, t]`.
 
-    Times are ints, microseconds since the Unix epoch. Subjects may be added out of order; queries stay exact
-    for every `t` at or after the last watermark passed to `advance`. A shared store (Redis, later) implements
-    this same interface so the engine does not change.
+    Times are ints, microseconds since the Unix epoch. Keys are tuples of key values (any hashable works).
+    Subjects may be added out of order; every query at a `t` not before the last watermark passed to `advance`
+    is exact. A shared store (Redis, later) implements the abstract methods; the concrete ones (`window`,
+    `add_count`, `add_many`) have working defaults built on them and are there to be overridden for speed.
     """
 
     @abstractmethod
@@ -73,23 +106,23 @@ class WindowStore(ABC):
         """Declare a window. Registering the same spec again is a no-op; a different spec under one id is an error."""
 
     @abstractmethod
-    def add(self, window_id: str, key: tuple, t: int, value: Any = None) -> None:
+    def add(self, window_id: str, key: Hashable, t: int, value: Any = None) -> None:
         """Add a subject: `value` is the summed value, the distinct value, None (count), or a projection."""
 
     @abstractmethod
-    def count(self, window_id: str, key: tuple, t: int) -> int:
+    def count(self, window_id: str, key: Hashable, t: int) -> int:
         """Number of entries with `t - within < t_e <= t`."""
 
     @abstractmethod
-    def sum(self, window_id: str, key: tuple, t: int, zero: Any) -> Any:
+    def sum(self, window_id: str, key: Hashable, t: int, zero: Any) -> Any:
         """Sum of the values in the window; `zero` when it is empty."""
 
     @abstractmethod
-    def distinct(self, window_id: str, key: tuple, t: int) -> int:
+    def distinct(self, window_id: str, key: Hashable, t: int) -> int:
         """Number of distinct values (by equality) in the window."""
 
     @abstractmethod
-    def values(self, window_id: str, key: tuple, t: int) -> list[Any]:
+    def values(self, window_id: str, key: Hashable, t: int) -> list[Any]:
         """The values in the window, in event-time order (ties in the order they were added)."""
 
     @abstractmethod
@@ -113,29 +146,87 @@ class WindowStore(ABC):
     def restore(cls, path: Path) -> WindowStore:
         """A store holding the state written by `snapshot`."""
 
-    def add_count(self, window_id: str, key: tuple, t: int) -> int:
+    def window(self, window_id: str) -> WindowHandle:
+        """A handle on one registered window, for the engine to bind once and call per subject."""
+        return BoundWindow(self, window_id)
+
+    def add_count(self, window_id: str, key: Hashable, t: int) -> int:
         """`add(window_id, key, t)` then `count(window_id, key, t)`: the common `count(...) >= n` case in one call."""
         self.add(window_id, key, t)
         return self.count(window_id, key, t)
 
+    def add_many(
+        self,
+        window_id: str,
+        keys: Sequence[Hashable],
+        times: Sequence[int],
+        values: Sequence[Any] | None = None,
+        zero: Any = 0,
+        lateness: int = 0,
+    ) -> list[Any]:
+        """Add subjects in stream order; for each, the window's aggregate (its spec's `func`) right after it was added.
 
-# ---- per-key state ------------------------------------------------------------------------------------------
+        The same answers as `add` then `count`/`sum`/`distinct` per subject. Window state does not depend on rule
+        outcomes, so an engine can feed a chunk of valid subjects in one call (one round trip for a shared store).
+        An implementation may evict this window between subjects as `advance(max time so far - lateness)` would;
+        the engine still calls `advance` afterwards.
+        """
+        func = self._func(window_id)
+        out: list[Any] = []
+        for i, (key, t) in enumerate(zip(keys, times, strict=True)):
+            self.add(window_id, key, t, None if values is None else values[i])
+            if func == "count":
+                out.append(self.count(window_id, key, t))
+            elif func == "sum":
+                out.append(self.sum(window_id, key, t, zero))
+            else:
+                out.append(self.distinct(window_id, key, t))
+        return out
+
+    def _func(self, window_id: str) -> str:
+        """The aggregate function of a registered window (used by the default `add_many`)."""
+        raise NotImplementedError("this store must implement add_many or _func")
 
 
-class _Series:
-    """The entries of one key of a window that keeps values: times and values in event-time order, plus aggregates."""
+class BoundWindow:
+    """The default `WindowHandle`: forwards to the store's methods with the window id filled in."""
 
-    __slots__ = ("times", "values", "total", "exact", "counts")
+    __slots__ = ("store", "window_id")
 
-    def __init__(self) -> None:
-        self.times: deque[int] = deque()
-        self.values: deque[Any] = deque()
-        #: Running sum of `values` (sum windows), exact; None while empty or when `exact` is False.
-        self.total: Any = None
-        #: False once the running sum cannot be kept exactly (floats, huge decimals): sums are then recomputed.
-        self.exact = True
-        #: Multiplicity of each value (distinct windows), else None.
-        self.counts: dict[Any, int] | None = None
+    def __init__(self, store: WindowStore, window_id: str) -> None:
+        self.store = store
+        self.window_id = window_id
+
+    def add(self, key: Hashable, t: int, value: Any = None) -> None:
+        self.store.add(self.window_id, key, t, value)
+
+    def count(self, key: Hashable, t: int) -> int:
+        return self.store.count(self.window_id, key, t)
+
+    def add_count(self, key: Hashable, t: int) -> int:
+        return self.store.add_count(self.window_id, key, t)
+
+    def sum(self, key: Hashable, t: int, zero: Any) -> Any:
+        return self.store.sum(self.window_id, key, t, zero)
+
+    def distinct(self, key: Hashable, t: int) -> int:
+        return self.store.distinct(self.window_id, key, t)
+
+    def values(self, key: Hashable, t: int) -> list[Any]:
+        return self.store.values(self.window_id, key, t)
+
+    def add_many(
+        self,
+        keys: Sequence[Hashable],
+        times: Sequence[int],
+        values: Sequence[Any] | None = None,
+        zero: Any = 0,
+        lateness: int = 0,
+    ) -> list[Any]:
+        return self.store.add_many(self.window_id, keys, times, values, zero, lateness)
+
+
+# ---- value helpers ------------------------------------------------------------------------------------------
 
 
 def _add(a: Any, b: Any) -> Any:
@@ -156,7 +247,7 @@ def _rounded(total: Any) -> Any:
 
 
 def _sum_of(values: list[Any]) -> Any:
-    """Sum of a non-empty list: exact, rounded once; a left fold in the language's context past 200 digits."""
+    """Sum of a non-empty list: exact and rounded once; past 200 digits, a left fold in the language's context."""
     try:
         total = values[0]
         for v in itertools.islice(values, 1, None):
@@ -212,87 +303,133 @@ def _distinct_of(values: Iterable[Any]) -> int:
     return len(seen)
 
 
-def _range(times: deque[int], t: int, lo: int) -> tuple[int, int]:
-    """Indexes `[i, j)` of the entries with `lo < t_e <= t` in a sorted deque of times."""
+def _span(times: deque[int], t: int, lo: int) -> tuple[int, int]:
+    """Indexes `[i, j)` of the entries with `lo < t_e <= t` in a sorted deque of times (`i >= j`: none)."""
     i = bisect_right(times, lo) if times[0] <= lo else 0
     j = len(times) if t >= times[-1] else bisect_right(times, t)
     return i, j
 
 
 # ---- windows ------------------------------------------------------------------------------------------------
+#
+# Every entry leaves one reminder `(t, key)` in its window's expiry queue: a deque while reminders arrive in
+# time order (the usual case), a heap for stragglers. `advance` pops the reminders at or before the cutoff and,
+# for each, drops the oldest entry of that key. Entries leave only this way, so reminders and entries match one
+# to one: when every reminder at or before the cutoff has been popped, exactly the entries at or before it are
+# gone, whatever order the stragglers came in. Memory follows the keys active inside the window, never the
+# stream length, and no step scans all keys.
+
+
+class _Series:
+    """The entries of one key of a window that keeps values: times and values in event-time order, plus aggregates."""
+
+    __slots__ = ("times", "values", "total", "exact", "counts")
+
+    def __init__(self) -> None:
+        self.times: deque[int] = deque()
+        self.values: deque[Any] = deque()
+        #: Running sum of `values` (sum windows), exact; None while empty or when `exact` is False.
+        self.total: Any = None
+        #: False once the running sum cannot be kept exactly (floats, huge decimals): sums are then recomputed.
+        self.exact = True
+        #: Multiplicity of each value (distinct windows), else None.
+        self.counts: dict[Any, int] | None = None
 
 
 class _Window:
-    """The state of one registered window: per-key entries plus the expiry queue shared by its keys.
+    """The state of one registered window: per-key entries and the expiry queue. Also its `WindowHandle`."""
 
-    Each entry leaves a reminder `(t, key)` in the expiry queue. Reminders that arrive in time order go to a
-    deque (the fast, usual case); stragglers go to a heap. `evict` pops the reminders at or before the cutoff
-    and trims those keys by time, so memory follows the keys active inside the window, never the stream length,
-    and no step scans all keys.
-    """
+    __slots__ = ("spec", "within", "keys", "cutoff", "exp_t", "exp_k", "late", "seq")
 
-    __slots__ = ("spec", "within", "keys", "cutoff", "exp_t", "exp_k", "exp_last", "late", "seq", "registry")
-
-    def __init__(self, spec: WindowSpec, registry: dict[str, _Window]) -> None:
+    def __init__(self, spec: WindowSpec) -> None:
         self.spec = spec
         self.within = spec.within
-        self.keys: dict[tuple, Any] = {}
-        #: Entries with `t_e <= cutoff` have been evicted (and are dropped on arrival).
+        self.keys: dict[Hashable, Any] = {}
+        #: Entries with `t_e <= cutoff` are gone (the last `advance`, less `within`).
         self.cutoff = _NEVER
         self.exp_t: deque[int] = deque()
-        self.exp_k: deque[tuple] = deque()
-        self.exp_last = _NEVER
-        self.late: list[tuple[int, int, tuple]] = []
+        self.exp_k: deque[Hashable] = deque()
+        self.late: list[tuple[int, int, Hashable]] = []
         self.seq = itertools.count()
-        self.registry = registry
 
-    def _remind(self, key: tuple, t: int) -> None:
-        if t >= self.exp_last:
-            self.exp_t.append(t)
+    def _remind(self, key: Hashable, t: int) -> None:
+        exp_t = self.exp_t
+        if not exp_t or t >= exp_t[-1]:
+            exp_t.append(t)
             self.exp_k.append(key)
-            self.exp_last = t
         else:
             heapq.heappush(self.late, (t, next(self.seq), key))
 
-    def evict(self, cutoff: int) -> None:
+    def advance(self, watermark: int) -> None:
+        cutoff = watermark - self.within
+        if cutoff <= self.cutoff:
+            return
         self.cutoff = cutoff
         exp_t = self.exp_t
         if exp_t and exp_t[0] <= cutoff:
             exp_k = self.exp_k
-            trim = self.trim
+            drop_oldest = self.drop_oldest
             while exp_t and exp_t[0] <= cutoff:
                 exp_t.popleft()
-                trim(exp_k.popleft(), cutoff)
+                drop_oldest(exp_k.popleft())
         late = self.late
         while late and late[0][0] <= cutoff:
-            self.trim(heapq.heappop(late)[2], cutoff)
+            self.drop_oldest(heapq.heappop(late)[2])
 
-    # Implemented per layout.
-    def trim(self, key: tuple, cutoff: int) -> None:
+    def add_count(self, key: Hashable, t: int) -> int:
+        self.add(key, t)
+        return self.count(key, t)
+
+    def add_many(
+        self,
+        keys: Sequence[Hashable],
+        times: Sequence[int],
+        values: Sequence[Any] | None = None,
+        zero: Any = 0,
+        lateness: int = 0,
+    ) -> list[Any]:
+        out: list[Any] = []
+        add = self.add
+        aggregate = self.aggregate
+        seen = self.cutoff + self.within + lateness  # the largest time the last watermark came from
+        vals: Iterable[Any] = itertools.repeat(None) if values is None else values
+        for key, t, value in zip(keys, times, vals):
+            add(key, t, value)
+            out.append(aggregate(key, t, zero))
+            if t > seen:
+                seen = t
+                self.advance(t - lateness)
+        return out
+
+    # Per layout.
+    def add(self, key: Hashable, t: int, value: Any = None) -> None:
         raise NotImplementedError
 
-    def add(self, key: tuple, t: int, value: Any) -> None:
+    def drop_oldest(self, key: Hashable) -> None:
         raise NotImplementedError
 
-    def count(self, key: tuple, t: int) -> int:
+    def count(self, key: Hashable, t: int) -> int:
         raise NotImplementedError
 
-    def sum(self, key: tuple, t: int, zero: Any) -> Any:
+    def sum(self, key: Hashable, t: int, zero: Any) -> Any:
         raise NotImplementedError
 
-    def distinct(self, key: tuple, t: int) -> int:
+    def distinct(self, key: Hashable, t: int) -> int:
         raise NotImplementedError
 
-    def values(self, key: tuple, t: int) -> list[Any]:
+    def values(self, key: Hashable, t: int) -> list[Any]:
+        raise NotImplementedError
+
+    def aggregate(self, key: Hashable, t: int, zero: Any) -> Any:
         raise NotImplementedError
 
     def entry_count(self) -> int:
         raise NotImplementedError
 
-    def entries(self) -> Iterator[tuple[tuple, list[int], list[Any] | None]]:
+    def entries(self) -> Iterator[tuple[Hashable, list[int], list[Any] | None]]:
         raise NotImplementedError
 
-    def load(self, key: tuple, times: list[int], values: list[Any] | None) -> None:
+    def load(self, key: Hashable, times: list[int], values: list[Any] | None) -> None:
         raise NotImplementedError
 
 
@@ -301,12 +438,11 @@ class _TimesWindow(_Window):
 
     __slots__ = ()
 
-    def add(self, key: tuple, t: int, value: Any) -> None:
+    def add(self, key: Hashable, t: int, value: Any = None) -> None:
         if value is not None:
-            self.keeping_values().add(key, t, value)
+            self.keep_values()
+            self.add(key, t, value)
             return
-        if t <= self.cutoff:
-            return  # already past every window that could still be asked for
         dq = self.keys.get(key)
         if dq is None:
             self.keys[key] = deque((t,))
@@ -314,97 +450,175 @@ class _TimesWindow(_Window):
             dq.append(t)
         else:
             insort(dq, t)
-        if t >= self.exp_last:
-            self.exp_t.append(t)
+        exp_t = self.exp_t
+        if not exp_t or t >= exp_t[-1]:
+            exp_t.append(t)
             self.exp_k.append(key)
-            self.exp_last = t
         else:
             heapq.heappush(self.late, (t, next(self.seq), key))
 
-    def keeping_values(self) -> _SeriesWindow:
-        """This window, turned into one that keeps values (the engine filters it with `where` at query time)."""
-        new = _SeriesWindow(self.spec, self.registry)
-        for name in ("cutoff", "exp_t", "exp_k", "exp_last", "late", "seq"):
-            setattr(new, name, getattr(self, name))
-        for key, dq in self.keys.items():
-            s = _Series()
-            s.times = dq
-            s.values = deque(itertools.repeat(None, len(dq)))
-            new.keys[key] = s
-        self.registry[self.spec.id] = new
-        return new
+    def add_count(self, key: Hashable, t: int) -> int:
+        keys = self.keys
+        dq = keys.get(key)
+        if dq is None:
+            keys[key] = deque((t,))
+            n = 1
+        elif t >= dq[-1]:
+            dq.append(t)
+            lo = t - self.within
+            n = len(dq) if dq[0] > lo else len(dq) - bisect_right(dq, lo)
+        else:
+            insort(dq, t)
+            n = self.count(key, t)
+        exp_t = self.exp_t
+        if not exp_t or t >= exp_t[-1]:
+            exp_t.append(t)
+            self.exp_k.append(key)
+        else:
+            heapq.heappush(self.late, (t, next(self.seq), key))
+        return n
 
-    def trim(self, key: tuple, cutoff: int) -> None:
-        dq = self.keys.get(key)
-        if dq is not None:
-            while dq and dq[0] <= cutoff:
-                dq.popleft()
-            if not dq:
-                del self.keys[key]
+    def add_many(
+        self,
+        keys: Sequence[Hashable],
+        times: Sequence[int],
+        values: Sequence[Any] | None = None,
+        zero: Any = 0,
+        lateness: int = 0,
+    ) -> list[int]:
+        if values is not None and any(v is not None for v in values):
+            self.keep_values()
+            return self.add_many(keys, times, values, zero, lateness)
+        # `add_count` and `advance` inlined: one Python call per chunk instead of two per subject.
+        out: list[int] = []
+        append = out.append
+        state = self.keys
+        exp_t = self.exp_t
+        exp_k = self.exp_k
+        within = self.within
+        seen = self.cutoff + within + lateness
+        for key, t in zip(keys, times, strict=True):
+            dq = state.get(key)
+            if dq is None:
+                state[key] = deque((t,))
+                append(1)
+            elif t >= dq[-1]:
+                dq.append(t)
+                lo = t - within
+                append(len(dq) if dq[0] > lo else len(dq) - bisect_right(dq, lo))
+            else:
+                insort(dq, t)
+                append(self.count(key, t))
+            if not exp_t or t >= exp_t[-1]:
+                exp_t.append(t)
+                exp_k.append(key)
+            else:
+                heapq.heappush(self.late, (t, next(self.seq), key))
+            if t > seen:
+                seen = t
+                cutoff = t - lateness - within
+                if cutoff > self.cutoff:
+                    self.cutoff = cutoff
+                    while exp_t[0] <= cutoff:
+                        exp_t.popleft()
+                        old = exp_k.popleft()
+                        dq = state[old]
+                        dq.popleft()
+                        if not dq:
+                            del state[old]
+                    if self.late and self.late[0][0] <= cutoff:
+                        self.advance_late(cutoff)
+        return out
 
-    def evict(self, cutoff: int) -> None:
-        # `_Window.evict` with the trim inlined: this runs once per subject.
+    def advance(self, watermark: int) -> None:
+        # `_Window.advance` with `drop_oldest` inlined: this runs once per subject.
+        cutoff = watermark - self.within
+        if cutoff <= self.cutoff:
+            return
         self.cutoff = cutoff
         exp_t = self.exp_t
         if exp_t and exp_t[0] <= cutoff:
             exp_k = self.exp_k
             keys = self.keys
-            while exp_t and exp_t[0] <= cutoff:
-                exp_t.popleft()
-                key = exp_k.popleft()
-                dq = keys.get(key)
-                if dq is not None:
-                    while dq and dq[0] <= cutoff:
-                        dq.popleft()
+            try:
+                while exp_t[0] <= cutoff:
+                    exp_t.popleft()
+                    key = exp_k.popleft()
+                    dq = keys[key]
+                    dq.popleft()
                     if not dq:
                         del keys[key]
+            except IndexError:
+                pass
+        if self.late and self.late[0][0] <= cutoff:
+            self.advance_late(cutoff)
+
+    def advance_late(self, cutoff: int) -> None:
         late = self.late
         while late and late[0][0] <= cutoff:
-            self.trim(heapq.heappop(late)[2], cutoff)
+            self.drop_oldest(heapq.heappop(late)[2])
 
-    def count(self, key: tuple, t: int) -> int:
+    def drop_oldest(self, key: Hashable) -> None:
+        dq = self.keys[key]
+        dq.popleft()
+        if not dq:
+            del self.keys[key]
+
+    def keep_values(self) -> None:
+        """Turn this window, in place, into one that keeps values (the engine filters them with `where`).
+
+        In place so that handles the engine bound stay valid: the key deques become series with None values.
+        """
+        keys = self.keys
+        for key, dq in keys.items():
+            s = _Series()
+            s.times = dq
+            s.values = deque(itertools.repeat(None, len(dq)))
+            keys[key] = s
+        self.__class__ = _ValuesWindow  # type: ignore[assignment]
+
+    def count(self, key: Hashable, t: int) -> int:
         dq = self.keys.get(key)
         if dq is None:
             return 0
         lo = t - self.within
-        if t >= dq[-1] and dq[0] > lo:
-            return len(dq)
-        i, j = _range(dq, t, lo)
+        if t >= dq[-1]:
+            return len(dq) if dq[0] > lo else len(dq) - bisect_right(dq, lo)
+        i, j = _span(dq, t, lo)
         return j - i if j > i else 0
 
-    def sum(self, key: tuple, t: int, zero: Any) -> Any:
+    def aggregate(self, key: Hashable, t: int, zero: Any) -> int:
+        return self.count(key, t)
+
+    def sum(self, key: Hashable, t: int, zero: Any) -> Any:
         raise TypeError(f"window {self.spec.id!r} holds no values to sum")
 
-    def distinct(self, key: tuple, t: int) -> int:
+    def distinct(self, key: Hashable, t: int) -> int:
         raise TypeError(f"window {self.spec.id!r} holds no values to count distinct")
 
-    def values(self, key: tuple, t: int) -> list[Any]:
+    def values(self, key: Hashable, t: int) -> list[Any]:
         return [None] * self.count(key, t)
 
     def entry_count(self) -> int:
         return sum(map(len, self.keys.values()))
 
-    def entries(self) -> Iterator[tuple[tuple, list[int], list[Any] | None]]:
+    def entries(self) -> Iterator[tuple[Hashable, list[int], list[Any] | None]]:
         for key, dq in self.keys.items():
             yield key, list(dq), None
 
-    def load(self, key: tuple, times: list[int], values: list[Any] | None) -> None:
+    def load(self, key: Hashable, times: list[int], values: list[Any] | None) -> None:
         self.keys[key] = deque(times)
 
 
-class _SeriesWindow(_Window):
-    """A window whose entries carry values: sum, distinct, and count filtered at query time."""
+class _ValuesWindow(_Window):
+    """A window whose entries carry values; as such, a count filtered by the engine at query time."""
 
     __slots__ = ()
 
-    def add(self, key: tuple, t: int, value: Any) -> None:
-        if t <= self.cutoff:
-            return
+    def _insert(self, key: Hashable, t: int, value: Any) -> _Series:
         s = self.keys.get(key)
         if s is None:
-            s = self.keys[key] = _Series()
-            if self.spec.func == "distinct":
-                s.counts = {}
+            s = self.keys[key] = self._series()
         times = s.times
         if not times or t >= times[-1]:
             times.append(t)
@@ -413,122 +627,169 @@ class _SeriesWindow(_Window):
             i = bisect_right(times, t)
             times.insert(i, t)
             s.values.insert(i, value)
-        func = self.spec.func
-        if func == "sum":
-            if s.exact:
-                if type(value) not in _EXACT_TYPES:
-                    s.exact = False
-                    s.total = None
-                elif s.total is None:
-                    s.total = value
-                else:
-                    try:
-                        s.total = _add(s.total, value)
-                    except (TypeError, DecimalException):
-                        s.exact = False
-                        s.total = None
-        elif func == "distinct":
-            _count_in(s.counts, value)  # type: ignore[arg-type]
-        if t >= self.exp_last:
-            self.exp_t.append(t)
-            self.exp_k.append(key)
-            self.exp_last = t
-        else:
-            heapq.heappush(self.late, (t, next(self.seq), key))
+        self._remind(key, t)
+        return s
 
-    def trim(self, key: tuple, cutoff: int) -> None:
-        s = self.keys.get(key)
-        if s is None:
-            return
-        times = s.times
-        values = s.values
-        counts = s.counts
-        while times and times[0] <= cutoff:
-            times.popleft()
-            value = values.popleft()
-            if s.total is not None:
-                try:
-                    s.total = _sub(s.total, value)
-                except (TypeError, DecimalException):
-                    s.exact = False
-                    s.total = None
-            if counts is not None:
-                _uncount(counts, value)
-        if not times:
+    def _series(self) -> _Series:
+        return _Series()
+
+    def add(self, key: Hashable, t: int, value: Any = None) -> None:
+        self._insert(key, t, value)
+
+    def drop_oldest(self, key: Hashable) -> None:
+        s = self.keys[key]
+        s.times.popleft()
+        s.values.popleft()
+        if not s.times:
             del self.keys[key]
 
-    def count(self, key: tuple, t: int) -> int:
+    def count(self, key: Hashable, t: int) -> int:
         s = self.keys.get(key)
         if s is None:
             return 0
         times = s.times
         lo = t - self.within
-        if t >= times[-1] and times[0] > lo:
-            return len(times)
-        i, j = _range(times, t, lo)
+        if t >= times[-1]:
+            return len(times) if times[0] > lo else len(times) - bisect_right(times, lo)
+        i, j = _span(times, t, lo)
         return j - i if j > i else 0
 
-    def sum(self, key: tuple, t: int, zero: Any) -> Any:
-        s = self.keys.get(key)
-        if s is None:
-            return zero
-        times = s.times
-        lo = t - self.within
-        whole = t >= times[-1]
-        if whole and times[0] > lo and s.total is not None:
-            return _rounded(s.total)
-        i, j = _range(times, t, lo)
-        if j <= i:
-            return zero
-        if whole and s.total is not None and i < j - i:
-            # Fewer entries before the window than in it: take them off the running sum.
-            try:
-                total = s.total
-                for v in itertools.islice(s.values, 0, i):
-                    total = _sub(total, v)
-                return _rounded(total)
-            except DecimalException:
-                pass
-        return _sum_of(list(itertools.islice(s.values, i, j)))
+    def aggregate(self, key: Hashable, t: int, zero: Any) -> Any:
+        return self.count(key, t)
 
-    def distinct(self, key: tuple, t: int) -> int:
-        s = self.keys.get(key)
-        if s is None:
-            return 0
-        times = s.times
-        lo = t - self.within
-        if s.counts is not None and t >= times[-1] and times[0] > lo:
-            return len(s.counts)
-        i, j = _range(times, t, lo)
-        return _distinct_of(itertools.islice(s.values, i, j)) if j > i else 0
-
-    def values(self, key: tuple, t: int) -> list[Any]:
-        s = self.keys.get(key)
-        if s is None:
-            return []
+    def _window_values(self, s: _Series, t: int) -> list[Any]:
         times = s.times
         lo = t - self.within
         if t >= times[-1] and times[0] > lo:
             return list(s.values)
-        i, j = _range(times, t, lo)
+        i, j = _span(times, t, lo)
         return list(itertools.islice(s.values, i, j)) if j > i else []
+
+    def values(self, key: Hashable, t: int) -> list[Any]:
+        s = self.keys.get(key)
+        return [] if s is None else self._window_values(s, t)
+
+    def sum(self, key: Hashable, t: int, zero: Any) -> Any:
+        s = self.keys.get(key)
+        vals = [] if s is None else self._window_values(s, t)
+        return _sum_of(vals) if vals else zero
+
+    def distinct(self, key: Hashable, t: int) -> int:
+        s = self.keys.get(key)
+        return 0 if s is None else _distinct_of(self._window_values(s, t))
 
     def entry_count(self) -> int:
         return sum(len(s.times) for s in self.keys.values())
 
-    def entries(self) -> Iterator[tuple[tuple, list[int], list[Any] | None]]:
+    def entries(self) -> Iterator[tuple[Hashable, list[int], list[Any] | None]]:
         for key, s in self.keys.items():
             yield key, list(s.times), list(s.values)
 
-    def load(self, key: tuple, times: list[int], values: list[Any] | None) -> None:
+    def load(self, key: Hashable, times: list[int], values: list[Any] | None) -> None:
         if values is None:
             values = [None] * len(times)
         for t, value in zip(times, values, strict=True):
             self.add(key, t, value)
 
 
-def _new_window(spec: WindowSpec, registry: dict[str, _Window]) -> _Window:
-    return _TimesWindow(spec, registry) if spec.func == "count" else _SeriesWindow(spec, registry)
+class _SumWindow(_ValuesWindow):
+    """A sum window: each key keeps an exact running sum, so `sum` at the key's latest time is O(1)."""
+
+    __slots__ = ()
+
+    def add(self, key: Hashable, t: int, value: Any = None) -> None:
+        s = self._insert(key, t, value)
+        if s.exact:
+            if type(value) not in _EXACT_TYPES:
+                s.exact = False
+                s.total = None
+            elif s.total is None:
+                s.total = value
+            else:
+                try:
+                    s.total = _add(s.total, value)
+                except (TypeError, DecimalException):
+                    s.exact = False
+                    s.total = None
+
+    def drop_oldest(self, key: Hashable) -> None:
+        s = self.keys[key]
+        s.times.popleft()
+        value = s.values.popleft()
+        if not s.times:
+            del self.keys[key]
+        elif s.total is not None:
+            try:
+                s.total = _sub(s.total, value)
+            except (TypeError, DecimalException):
+                s.exact = False
+                s.total = None
+
+    def sum(self, key: Hashable, t: int, zero: Any) -> Any:
+        s = self.keys.get(key)
+        if s is None:
+            return zero
+        times = s.times
+        lo = t - self.within
+        if s.total is not None:
+            if times[0] > lo:
+                return _rounded(s.total)
+            i = bisect_right(times, lo)
+            if i == len(times):
+                return zero
+            if i < len(times) - i:
+                # Fewer entries before the window than in it: take them off the running sum.
+                try:
+                    total = s.total
+                    for v in itertools.islice(s.values, 0, i):
+                        total = _sub(total, v)
+                    return _rounded(total)
+                except DecimalException:
+                    pass
+        vals = self._window_values(s, t)
+        return _sum_of(vals) if vals else zero
+
+    def aggregate(self, key: Hashable, t: int, zero: Any) -> Any:
+        return self.sum(key, t, zero)
+
+
+class _DistinctWindow(_ValuesWindow):
+    """A distinct window: each key keeps a multiset of its values, so `distinct` at its latest time is O(1)."""
+
+    __slots__ = ()
+
+    def _series(self) -> _Series:
+        s = _Series()
+        s.counts = {}
+        return s
+
+    def add(self, key: Hashable, t: int, value: Any = None) -> None:
+        s = self._insert(key, t, value)
+        _count_in(s.counts, value)  # type: ignore[arg-type]
+
+    def drop_oldest(self, key: Hashable) -> None:
+        s = self.keys[key]
+        s.times.popleft()
+        value = s.values.popleft()
+        if not s.times:
+            del self.keys[key]
+        else:
+            _uncount(s.counts, value)  # type: ignore[arg-type]
+
+    def distinct(self, key: Hashable, t: int) -> int:
+        s = self.keys.get(key)
+        if s is None:
+            return 0
+        times = s.times
+        if t >= times[-1] and times[0] > t - self.within:
+            return len(s.counts)  # type: ignore[arg-type]
+        return _distinct_of(self._window_values(s, t))
+
+    def aggregate(self, key: Hashable, t: int, zero: Any) -> Any:
+        return self.distinct(key, t)
+
+
+_LAYOUTS: dict[str, type[_Window]] = {"count": _TimesWindow, "sum": _SumWindow, "distinct": _DistinctWindow}
 
 
 # ---- the in-memory store ------------------------------------------------------------------------------------
@@ -544,6 +805,7 @@ class MemoryWindowStore(WindowStore):
 
     def __init__(self) -> None:
         self._windows: dict[str, _Window] = {}
+        self._all: tuple[_Window, ...] = ()
         #: The last watermark passed to `advance` (None before the first call); kept in snapshots.
         self.watermark: int | None = None
 
@@ -555,7 +817,7 @@ class MemoryWindowStore(WindowStore):
 
     def specs(self) -> list[WindowSpec]:
         """The registered windows, in registration order."""
-        return [w.spec for w in self._windows.values()]
+        return [w.spec for w in self._all]
 
     def register(self, spec: WindowSpec) -> None:
         known = self._windows.get(spec.id)
@@ -563,64 +825,79 @@ class MemoryWindowStore(WindowStore):
             if known.spec != spec:
                 raise ValueError(f"window {spec.id!r} is already registered as {known.spec}, not {spec}")
             return
-        window = _new_window(spec, self._windows)
+        window = _LAYOUTS[spec.func](spec)
         if self.watermark is not None:
             window.cutoff = self.watermark - spec.within
         self._windows[spec.id] = window
+        self._all = tuple(self._windows.values())
 
-    def add(self, window_id: str, key: tuple, t: int, value: Any = None) -> None:
+    def window(self, window_id: str) -> WindowHandle:
+        return self._window(window_id)
+
+    def _func(self, window_id: str) -> str:
+        return self._window(window_id).spec.func
+
+    def add(self, window_id: str, key: Hashable, t: int, value: Any = None) -> None:
         try:
             window = self._windows[window_id]
         except KeyError:
             window = self._window(window_id)
         window.add(key, t, value)
 
-    def add_count(self, window_id: str, key: tuple, t: int) -> int:
+    def add_count(self, window_id: str, key: Hashable, t: int) -> int:
         try:
             window = self._windows[window_id]
         except KeyError:
             window = self._window(window_id)
-        window.add(key, t, None)
-        return window.count(key, t)
+        return window.add_count(key, t)
 
-    def count(self, window_id: str, key: tuple, t: int) -> int:
+    def add_many(
+        self,
+        window_id: str,
+        keys: Sequence[Hashable],
+        times: Sequence[int],
+        values: Sequence[Any] | None = None,
+        zero: Any = 0,
+        lateness: int = 0,
+    ) -> list[Any]:
+        return self._window(window_id).add_many(keys, times, values, zero, lateness)
+
+    def count(self, window_id: str, key: Hashable, t: int) -> int:
         try:
             window = self._windows[window_id]
         except KeyError:
             window = self._window(window_id)
         return window.count(key, t)
 
-    def sum(self, window_id: str, key: tuple, t: int, zero: Any) -> Any:
+    def sum(self, window_id: str, key: Hashable, t: int, zero: Any) -> Any:
         return self._window(window_id).sum(key, t, zero)
 
-    def distinct(self, window_id: str, key: tuple, t: int) -> int:
+    def distinct(self, window_id: str, key: Hashable, t: int) -> int:
         return self._window(window_id).distinct(key, t)
 
-    def values(self, window_id: str, key: tuple, t: int) -> list[Any]:
+    def values(self, window_id: str, key: Hashable, t: int) -> list[Any]:
         return self._window(window_id).values(key, t)
 
     def advance(self, watermark: int) -> None:
         self.watermark = watermark
-        for window in self._windows.values():
-            cutoff = watermark - window.within
-            if cutoff > window.cutoff:
-                window.evict(cutoff)
+        for window in self._all:
+            window.advance(watermark)
 
     def key_count(self) -> int:
-        return sum(len(w.keys) for w in self._windows.values())
+        return sum(len(w.keys) for w in self._all)
 
     def entry_count(self) -> int:
-        return sum(w.entry_count() for w in self._windows.values())
+        return sum(w.entry_count() for w in self._all)
 
     # ---- snapshots ----------------------------------------------------------------------------------------
 
     def snapshot(self, path: Path) -> None:
         """Write the state as versioned, tagged JSON, atomically (a temporary file, then a rename)."""
         windows = []
-        for w in self._windows.values():
+        for w in self._all:
             keys = []
             for key, times, values in w.entries():
-                row: list[Any] = [[encode_value(k) for k in key], times]
+                row: list[Any] = [encode_value(key), times]
                 if values is not None:
                     row.append([encode_value(v) for v in values])
                 keys.append(row)
@@ -630,7 +907,7 @@ class MemoryWindowStore(WindowStore):
                     "func": w.spec.func,
                     "within": w.spec.within,
                     "cutoff": None if w.cutoff == _NEVER else w.cutoff,
-                    "values": isinstance(w, _SeriesWindow),
+                    "values": not isinstance(w, _TimesWindow),
                     "keys": keys,
                 }
             )
@@ -656,26 +933,27 @@ class MemoryWindowStore(WindowStore):
         if not isinstance(doc, dict) or doc.get("format") != SNAPSHOT_FORMAT:
             raise ValueError(f"{path}: not a rulekit window-state snapshot")
         if doc.get("version") != SNAPSHOT_VERSION:
-            raise ValueError(f"{path}: window-state snapshot version {doc.get('version')!r}; this rulekit reads {SNAPSHOT_VERSION}")
+            raise ValueError(
+                f"{path}: window-state snapshot version {doc.get('version')!r}; this rulekit reads {SNAPSHOT_VERSION}"
+            )
         store = cls()
         for wd in doc["windows"]:
             spec = WindowSpec(wd["id"], wd["func"], wd["within"])
             store.register(spec)
             window = store._windows[spec.id]
             if wd["values"] and isinstance(window, _TimesWindow):
-                window = window.keeping_values()
-            reminders: list[tuple[int, tuple]] = []
+                window.keep_values()
+            reminders: list[tuple[int, Hashable]] = []
             for row in wd["keys"]:
-                key = tuple(decode_value(k) for k in row[0])
+                key = decode_value(row[0])
                 times = row[1]
                 values = [decode_value(v) for v in row[2]] if len(row) > 2 else None
                 window.load(key, times, values)
                 reminders.extend((t, key) for t in times)
-            # Rebuild the expiry queue in time order: after a restore every reminder is on the fast path.
+            # One reminder per entry, rebuilt in time order: after a restore every entry is on the fast path.
             reminders.sort(key=lambda r: r[0])
             window.exp_t = deque(r[0] for r in reminders)
             window.exp_k = deque(r[1] for r in reminders)
-            window.exp_last = reminders[-1][0] if reminders else _NEVER
             window.late = []
             window.cutoff = _NEVER if wd["cutoff"] is None else wd["cutoff"]
         store.watermark = doc.get("watermark")
@@ -729,7 +1007,7 @@ def decode_value(obj: Any) -> Any:
         return [decode_value(v) for v in obj]
     if isinstance(obj, dict):
         if len(obj) == 1:
-            (tag, payload), = obj.items()
+            ((tag, payload),) = obj.items()
             decoder = _DECODERS.get(tag)
             if decoder is not None:
                 return decoder(payload)

@@ -60,7 +60,9 @@ def parse_wordlist(data: bytes | str, *, mode: str | None = None) -> tuple[list[
             continue
         if mode is not None and not match_key(word, mode):
             if mode == "evasive":
-                problems.append((number, f"entry {word!r} has no letter or digit; evasive matching ignores everything else"))
+                problems.append(
+                    (number, f"entry {word!r} has no letter or digit; evasive matching ignores everything else")
+                )
             else:
                 problems.append((number, f"entry {word!r} is empty after {mode} normalization"))
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -137,9 +138,11 @@ def format_json(value: Any) -> str:
 
 
 def _json_string(s: str) -> str:
-    import json
+    # a lone surrogate (from `"\ud800"`) cannot be written as UTF-8: keep it escaped
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(s, ensure_ascii=False))
 
-    return json.dumps(s, ensure_ascii=False)
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def format_type(t: n.TypeRef) -> str:
@@ -457,7 +460,7 @@ def format_source(sf: n.SourceFile) -> str:
     """The canonical text of a parsed file (empty for a file with nothing in it)."""
     items = [_layout_item(i) for i in sf.items]
     comments = sorted(sf.comments, key=lambda c: c.line)
-    placed = _place(items, [], 0, 0)
+    placed = _Placed(leading=[[] for _ in items], inside=[[] for _ in items])
     spans = [(i, u.span) for i, u in enumerate(items) if _has_span(u.span)]
     for c in comments:
         home = next((i for i, s in reversed(spans) if s.line <= c.line <= s.end_line), None)

@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from rulekit import values
 from rulekit.diagnostics import Diagnostic, Span
@@ -47,6 +47,24 @@ def _lark() -> Lark:
     )
 
 
+#: Words that are keywords only where their clause is expected (LANGUAGE §9).
+_CONTEXTUAL_KEYWORDS = frozenset({"VERSION", "EFFECTIVE", "SOURCE", "WORDS", "ALLOW", "MATCH", "TIME",
+                                  "NO", "VIOLATION", "DECISION", "ERROR"})
+
+
+def _keyword_as_name(e: UnexpectedInput) -> bool:
+    """Error handler: the contextual lexer reads `effective` as the keyword wherever LALR's
+    merged states allow it (e.g. a table row key after a row value); where the keyword
+    cannot follow but a name can, it is a name."""
+    if not isinstance(e, UnexpectedToken) or e.token.type not in _CONTEXTUAL_KEYWORDS:
+        return False
+    ip = e.interactive_parser
+    if ip is None or "NAME" not in ip.accepts():
+        return False
+    ip.feed_token(Token.new_borrow_pos("NAME", str(e.token), e.token))
+    return True
+
+
 class ParseFailure(Exception):
     """A syntax error, carried out of the tree builder as a diagnostic."""
 
@@ -62,7 +80,7 @@ def parse(text: str, path: str = "<input>") -> tuple[n.SourceFile | None, list[D
     comments: list[Token] = []
     _COMMENT_SINK.append(comments)
     try:
-        tree = _lark().parse(text, start="start")
+        tree = _lark().parse(text, start="start", on_error=_keyword_as_name)
         items = tuple(_Builder(path, text).item(t) for t in tree.children)
     except UnexpectedInput as e:
         return None, [_syntax_diagnostic(e, text, path)]
@@ -79,7 +97,7 @@ def parse(text: str, path: str = "<input>") -> tuple[n.SourceFile | None, list[D
 
 def parse_expr(text: str, path: str = "<expr>") -> n.Expr:
     """Parse one expression (used by tests and the REPL-like `explain`)."""
-    tree = _lark().parse(text, start="expr")
+    tree = _lark().parse(text, start="expr", on_error=_keyword_as_name)
     return _Builder(path, text).expr(tree)
 
 
@@ -539,7 +557,7 @@ class _Builder:
         col_shift = tok.column + offset + self.col_shift - 1
         _COMMENT_SINK.append([])  # a `#` inside `{...}` is not a comment of the file
         try:
-            tree = _lark().parse(src, start="expr")
+            tree = _lark().parse(src, start="expr", on_error=_keyword_as_name)
         except UnexpectedInput as e:
             d = _syntax_diagnostic(e, src, self.path)
             span = Span(self.path, line, d.span.col + col_shift, line, d.span.end_col + col_shift)
