@@ -275,8 +275,25 @@ class Compiler:
         if not t.optional or t.kind in ("any", "null"):
             return src
         v = ctx.t()
-        path = path_of(e) or "a value"
+        path = self.describe(e)
         return f"({v} if ({v} := {src}) is not None and {v} is not _M else _undet({v}, {_q(path)}))"
+
+    def describe(self, e: Any) -> str:
+        """How an undetermined message names a value: its path (`order.paid_at`), else its source text."""
+        if isinstance(e, _KeyPath):
+            return f"{e.kind}.{e.key}"
+        p = path_of(e)
+        if p is not None:
+            return p
+        span = getattr(e, "span", None)
+        src = self.p.sources.get(span.file) if span is not None else None
+        if src is not None and span.line and span.line == span.end_line:
+            text = src.split("\n")[span.line - 1][span.col - 1 : span.end_col - 1]
+            if text:
+                if isinstance(e, n.Call) and self.p.refs.get(id(e)) is not None:
+                    return f"the row of table `{e.func}` for `{text}`"
+                return f"`{text}`"
+        return "a value"
 
     def val(self, e: Any, ctx: _Ctx) -> str:
         """An operand whose value is needed (null-checked)."""

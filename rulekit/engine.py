@@ -176,6 +176,9 @@ class Stream:
     def _infer_kind(self, record: Any) -> str | None:
         """The one subject type whose required fields a record has (when it names no kind)."""
         if not isinstance(record, dict):
+            name = type(record).__name__
+            if name.startswith("Record_") and name[7:] in self.engine.compiled.kinds:
+                return name[7:]
             return None
         keys = set(record)
         hits = [k for k in self.engine.compiled.kinds

@@ -1,0 +1,62 @@
+"""Shared helpers for the checker, engine and CLI tests: write small policy sets into a tmp dir."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from rulekit.loader import load_program
+
+CST = timezone(timedelta(hours=8))
+NOW = datetime(2025, 6, 2, 12, 0, tzinfo=CST)
+REPO = Path(__file__).resolve().parents[1]
+
+
+def write(dir: Path, name: str, text: str) -> Path:
+    p = dir / name
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return p
+
+
+def diags(tmp: Path, text: str, name: str = "p.rule") -> list[Any]:
+    """Diagnostics of one policy file."""
+    return load_program([write(tmp, name, text)]).diagnostics
+
+
+def codes(ds: list[Any]) -> list[str]:
+    return [d.code for d in ds]
+
+
+def only(ds: list[Any], code: str) -> list[Any]:
+    return [d for d in ds if d.code == code]
+
+
+def order(**over: Any) -> dict[str, Any]:
+    """A valid built-in order (JSON-like), with overrides; a value of `...` removes the field."""
+    d: dict[str, Any] = {
+        "id": "o1", "shop_id": "S1", "buyer_id": "B1", "ip": "1.1.1.1", "region": "浙江",
+        "category": "服饰", "items": [{"sku": "K1", "quantity": 1, "price": 50}],
+        "total": 50, "shipping_fee": 0, "claims_free_shipping": False, "weight": 1,
+        "created_at": "2025-06-01T10:00:00+08:00", "status": "paid",
+    }
+    for k, v in over.items():
+        if v is ...:
+            d.pop(k, None)
+        else:
+            d[k] = v
+    return d
+
+
+def run_cli(*args: str | Path, input: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "rulekit", *map(str, args)], input=input, capture_output=True,
+                          text=True, encoding="utf-8", cwd=cwd or REPO, timeout=120)
+
+
+def jsonl(records: list[dict[str, Any]]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
