@@ -457,7 +457,8 @@ class Compiler:
             return f"({a} {op} {b})"
         ka, kb = lt.kind, rt.kind
         if op == "/":
-            if ka == "int" and kb == "int":
+            if ka in ("int", "decimal", "money", "weight"):
+                # numbers and amounts may arrive as exact ints: divide as Decimal, never as float
                 return f"(_D({a}) / {b})"
             if ka == "duration" and kb == "duration":
                 return f"_S.dur_ratio({a}, {b})"

@@ -14,7 +14,7 @@ from rulekit.checker import Program, RuleInfo
 from rulekit.compiler import CompiledProgram, Compiler, KindPlan
 from rulekit.diagnostics import PolicyError
 from rulekit.loader import load_program
-from rulekit.report import Action, EvalError, Evidence, Report, Violation
+from rulekit.report import Report, make_action, make_error, make_evidence, make_report, make_violation
 from rulekit.resources import standard_policies
 from rulekit.runtime.support import Undetermined, evidence_dict
 
@@ -47,6 +47,11 @@ class Engine:
         self.lateness = lateness
         self._meta: dict[str, list[_RuleMeta]] = {k: [_RuleMeta(r) for r in plan.rules]
                                                   for k, plan in compiled.kinds.items()}
+        from rulekit.fastvalidate import FastValidators
+
+        fv = FastValidators(self.program.registry)
+        #: kind -> fast validator (raises on anything it does not take; the pydantic path then decides)
+        self.fast_validators: dict[str, Any] = {k: fv.fns[k] for k in compiled.kinds}
 
     # ---- facts ---------------------------------------------------------------------------------
     @property
@@ -106,6 +111,8 @@ class Stream:
             for w in engine.compiled.windows:
                 self.store.register(WindowSpec(w.id, w.func, w.within_us))
         self._registry = engine.program.registry
+        self._plans = engine.compiled.kinds
+        self._fast = engine.fast_validators
         self._late_view = _LateView()
 
     def snapshot(self, path: str | Path) -> None:
@@ -130,58 +137,64 @@ class Stream:
 
     def push(self, record: Any, *, kind: str | None = None, from_csv: bool = False) -> Report:
         """Evaluate the next subject of the stream."""
-        raw_id = _raw_id(record)
-        k = kind or _raw_kind(record)
-        if k is not None and kind is None and k not in self.engine.compiled.kinds:
-            k = self._infer_kind(record) or k
-        elif k is None:
-            k = self._infer_kind(record)
+        k = kind
         if k is None:
-            return _invalid(None, raw_id, "the record has no kind: give --subject KIND or a \"kind\" field")
-        plan = self.engine.compiled.kinds.get(k)
+            k = _raw_kind(record)
+            if k is None or k not in self._plans:
+                k = self._infer_kind(record) or k
+        plan = self._plans.get(k) if k is not None else None
         if plan is None:
+            raw_id = _raw_id(record)
+            if k is None:
+                return _invalid(None, raw_id, "the record has no kind: give --subject KIND or a \"kind\" field")
             from rulekit.suggest import did_you_mean
 
-            hint = did_you_mean(k, self.engine.compiled.kinds)
+            hint = did_you_mean(k, self._plans)
             return _invalid(k, raw_id, f"unknown subject kind `{k}`" + (f"; {hint}" if hint else ""))
-        if isinstance(record, BaseModel) and type(record) is self._registry.model(k):
-            rec = record
-        else:
-            rec, err = self._registry.validate(k, record, from_csv)
-            if rec is None:
-                return _invalid(k, raw_id, err or "invalid record")
-        ev: datetime = getattr(rec, plan.time_field)
-        tu = _t_us(ev)
-        W: Any = self.store
+        rec = None
+        if not from_csv and record.__class__ is dict:
+            try:
+                rec = self._fast[k](record)
+            except Exception:  # noqa: BLE001 - anything unusual: the pydantic path decides and explains
+                rec = None
+        if rec is None:
+            if isinstance(record, BaseModel) and type(record) is self._registry.model(k):
+                rec = record
+            else:
+                rec, err = self._registry.validate(k, record, from_csv)
+                if rec is None:
+                    return _invalid(k, _raw_id(record), err or "invalid record")
+        tu = 0
+        W: Any = None
         if plan.windows:
+            ev: datetime = getattr(rec, plan.time_field)
+            tu = _t_us(ev)
+            W = self.store
             seen = self._max_seen.get(k)
             late = seen is not None and tu < seen - self.lateness_us
-            plan.observe(rec, self.store, tu)
+            plan.observe(rec, W, tu)
             if seen is None or tu > seen:
-                self._max_seen[k] = tu
-                seen = tu
-            self.store.advance(seen - self.lateness_us)
+                self._max_seen[k] = seen = tu
+            W.advance(seen - self.lateness_us)
             if late:
                 self._late_view.message = (
                     f"late: event time {ev.isoformat()} is more than the lateness "
                     f"({_dur(self.lateness_us)}) before the latest {k} seen")
-                self._late_view.store = self.store
                 W = self._late_view
-        try:
-            V, E = plan.evaluate(rec, self.now, W, tu)
-        except Undetermined as e:  # pragma: no cover - every rule catches its own
-            V, E = [], [(0, e.message)]
+        V, E = plan.evaluate(rec, self.now, W, tu)
+        if not V and not E:
+            return make_report(kind=k, id=rec.id, decision="allow", violations=[], errors=[])
         return self._report(k, rec.id, V, E, self.engine._meta[k])
 
     def _infer_kind(self, record: Any) -> str | None:
         """The one subject type whose required fields a record has (when it names no kind)."""
         if not isinstance(record, dict):
             name = type(record).__name__
-            if name.startswith("Record_") and name[7:] in self.engine.compiled.kinds:
+            if name.startswith("Record_") and name[7:] in self._plans:
                 return name[7:]
             return None
         keys = set(record)
-        hits = [k for k in self.engine.compiled.kinds
+        hits = [k for k in self._plans
                 if all(f.type.optional or f.name in keys for f in self._registry.types[k].fields.values())]
         return hits[0] if len(hits) == 1 else None
 
@@ -195,15 +208,17 @@ class Stream:
                 worst = 2
             elif sev == "warning" and worst < 1:
                 worst = 1
-            violations.append(Violation.model_construct(
+            violations.append(make_violation(
                 rule=m.id, policy=m.policy, severity=sev, message=message,
-                actions=[Action.model_construct(name=a, args=args) for a, args in actions],
-                evidence=[Evidence.model_construct(**evidence_dict(x)) for x in evidence]))
-        errors = [EvalError.model_construct(rule=meta[idx].id, message=msg) for idx, msg in E]
+                actions=[make_action(name=a, args=args) for a, args in actions],
+                evidence=[make_evidence(**evidence_dict(x)) for x in evidence]))
+        errors = [make_error(rule=meta[idx].id, message=msg) for idx, msg in E]
         if errors and worst < 1:
             worst = 1
-        decision = ("allow", "review", "block")[worst]
-        return Report.model_construct(kind=kind, id=rid, decision=decision, violations=violations, errors=errors)
+        return make_report(kind=kind, id=rid, decision=_DECISIONS[worst], violations=violations, errors=errors)
+
+
+_DECISIONS = ("allow", "review", "block")
 
 
 class _LateView:
@@ -240,8 +255,8 @@ def _raw_kind(record: Any) -> str | None:
 
 
 def _invalid(kind: str | None, rid: str | None, message: str) -> Report:
-    return Report.model_construct(kind=kind, id=rid, decision="review", violations=[],
-                                  errors=[EvalError.model_construct(rule=None, message=message)])
+    return make_report(kind=kind, id=rid, decision="review", violations=[],
+                       errors=[make_error(rule=None, message=message)])
 
 
 def invalid_report(kind: str | None, rid: str | None, message: str) -> Report:

@@ -54,19 +54,38 @@ def _num(x: Any) -> Decimal:
     raise _Reject
 
 
+def _slot(name: str, lazy: list[str]) -> str:
+    return f"_raw_{name}" if name in lazy else name
+
+
+def _lazy_number(slot: str) -> property:
+    """A number field read through a property: a float input becomes an exact Decimal on first read."""
+
+    def get(self: Any) -> Any:
+        v = getattr(self, slot)
+        if v.__class__ is float:
+            v = Decimal(repr(v))
+            setattr(self, slot, v)
+        return v
+
+    return property(get)
+
+
 class RecordBase:
     """Base of the generated slotted record classes (attribute access like the pydantic models)."""
 
     __slots__ = ()
 
+    _fields: tuple[str, ...] = ()
+
     def __repr__(self) -> str:
-        inner = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__)
+        inner = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._fields)
         return f"{type(self).__name__}({inner})"
 
     def model_dump(self, mode: str = "python") -> dict[str, Any]:
         """The record as a dict (as pydantic's model_dump)."""
         out: dict[str, Any] = {}
-        for k in self.__slots__:
+        for k in self._fields:
             v = getattr(self, k)
             if v is values.MISSING:
                 continue
@@ -84,7 +103,9 @@ class FastValidators:
     def __init__(self, registry: RecordRegistry):
         self.registry = registry
         self.g: dict[str, Any] = {"_R": _Reject, "_M": values.MISSING, "_dt": _dt, "_date": _date, "_num": _num,
-                                  "_D": Decimal, "_RB": RecordBase}
+                                  "_D": Decimal, "_RB": RecordBase,
+                                  "_iso": datetime.fromisoformat, "_TZ": values.PLATFORM_TZ,
+                                  "_INF": float("inf")}
         self._ids = itertools.count()
         self.fns: dict[str, Any] = {}
         src: list[str] = []
@@ -102,7 +123,12 @@ class FastValidators:
         rt = self.registry.types[name]
         fields = list(rt.fields.values())
         cls = f"C_{name}"
-        self.g[cls] = type(f"Record_{name}", (RecordBase,), {"__slots__": tuple(f.name for f in fields)})
+        lazy = [f.name for f in fields if f.type.kind in ("decimal", "money", "weight")]
+        ns: dict[str, Any] = {"__slots__": tuple(_slot(f.name, lazy) for f in fields),
+                              "_fields": tuple(f.name for f in fields)}
+        for fname in lazy:
+            ns[fname] = _lazy_number(_slot(fname, lazy))
+        self.g[cls] = type(f"Record_{name}", (RecordBase,), ns)
         lines = [f"def v_{name}(d):", f"    o = {cls}.__new__({cls})"]
         for f in fields:
             t = f.type
@@ -114,7 +140,7 @@ class FastValidators:
                 lines += ["    " + ln for ln in conv]
             else:
                 lines += conv
-            lines.append(f"    o.{f.name} = x")
+            lines.append(f"    o.{_slot(f.name, lazy)} = x")
         lines.append("    return o")
         return "\n".join(lines) + "\n"
 
@@ -127,9 +153,17 @@ class FastValidators:
         if k == "int":
             return ["    if x.__class__ is not int: raise _R"]
         if k in ("decimal", "money", "weight"):
-            return ["    x = _num(x)"]
+            # ints stay ints (exact; the generated code divides as Decimal); finite floats are kept
+            # and become Decimal (through their shortest repr) when the field is first read
+            return ["    c = x.__class__",
+                    "    if c is float:",
+                    "        if x != x or x == _INF or x == -_INF: raise _R",
+                    "    elif c is not int: x = _num(x)"]
         if k == "datetime":
-            return ["    x = _dt(x)"]
+            return ["    if x.__class__ is str:",
+                    "        x = _iso(x)",
+                    "        if x.tzinfo is None: x = x.replace(tzinfo=_TZ)",
+                    "    else: x = _dt(x)"]
         if k == "date":
             return ["    x = _date(x)"]
         if k == "record" and t.record is not None:

@@ -94,3 +94,30 @@ def decide(violations: list[Violation], errors: list[EvalError]) -> Decision:
     if "warning" in severities or errors:
         return "review"
     return "allow"
+
+
+_set = object.__setattr__
+
+
+def _builder(cls: type[BaseModel]) -> Any:
+    """A constructor that does what `model_construct` does for trusted, complete values, without its
+    per-field bookkeeping: reports are built on the hot path of every evaluation."""
+    fields = frozenset(cls.model_fields)
+    new = cls.__new__
+
+    def build(**values: Any) -> Any:
+        obj = new(cls)
+        _set(obj, "__dict__", values)
+        _set(obj, "__pydantic_fields_set__", set(fields))
+        _set(obj, "__pydantic_extra__", None)
+        _set(obj, "__pydantic_private__", None)
+        return obj
+
+    return build
+
+
+make_report = _builder(Report)
+make_violation = _builder(Violation)
+make_action = _builder(Action)
+make_evidence = _builder(Evidence)
+make_error = _builder(EvalError)

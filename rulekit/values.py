@@ -87,14 +87,14 @@ def to_decimal(value: Any) -> Decimal:
 # ---- rendering (messages, LANGUAGE §6 and §9) ------------------------------------
 
 
-def money_str(value: Decimal) -> str:
+def money_str(value: Decimal | int) -> str:
     """Money as a JSON string: two decimals, half-up (`"99.00"`)."""
-    return str(value.quantize(CENT, rounding=ROUND_HALF_UP))
+    return str(Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP))
 
 
-def render_money(value: Decimal) -> str:
+def render_money(value: Decimal | int) -> str:
     """Money in a message: `¥20.00`, negative `-¥5.00`."""
-    q = value.quantize(CENT, rounding=ROUND_HALF_UP)
+    q = Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
     if q < 0:
         return f"-¥{-q}"
     return f"¥{q}"
@@ -110,7 +110,7 @@ def render_decimal(value: Decimal | int) -> str:
     return s
 
 
-def render_weight(value: Decimal) -> str:
+def render_weight(value: Decimal | int) -> str:
     """A weight in kilograms: `1.5kg`."""
     return f"{render_decimal(value)}kg"
 

@@ -731,7 +731,7 @@ class _SumWindow(_ValuesWindow):
             return zero
         times = s.times
         lo = t - self.within
-        if s.total is not None:
+        if t >= times[-1] and s.total is not None:
             if times[0] > lo:
                 return _rounded(s.total)
             i = bisect_right(times, lo)

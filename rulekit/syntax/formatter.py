@@ -393,15 +393,15 @@ def _place(children: Sequence[_Unit], comments: Sequence[n.Comment], first: int,
 class _Writer:
     """Writes layout units as indented lines, with the comments and blank lines they carry."""
 
-    def __init__(self, comments: Sequence[n.Comment]):
+    def __init__(self, blank_lines: frozenset[int]):
         self.lines: list[str] = []
-        self.comment_lines = frozenset(c.line for c in comments)
+        self.blank_lines = blank_lines
 
     def gap(self, after: int, before: int) -> bool:
         """Whether the author left a blank line between source lines `after` and `before`."""
         if after <= 0 or before <= 0 or before - after < 2:
             return False
-        return any(ln not in self.comment_lines for ln in range(after + 1, before))
+        return any(ln in self.blank_lines for ln in range(after + 1, before))
 
     def blank(self) -> None:
         if self.lines and self.lines[-1] != "":
@@ -472,7 +472,7 @@ def format_source(sf: n.SourceFile) -> str:
             placed.leading[following].append(c)
         else:
             placed.end.append(c)
-    w = _Writer(comments)
+    w = _Writer(sf.blank_lines)
     w.sequence(items, ["" for _ in items], placed, 0, 0, _item_blank)
     while w.lines and w.lines[-1] == "":
         w.lines.pop()

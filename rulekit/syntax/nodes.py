@@ -418,8 +418,10 @@ class Comment:
 
 @dataclass(frozen=True, slots=True)
 class SourceFile:
-    """One parsed `.rule` file: its items and comments."""
+    """One parsed `.rule` file: its items, its comments and where its blank lines are."""
 
     path: str
     items: tuple[Item, ...]
     comments: tuple[Comment, ...] = field(default=(), compare=False)
+    #: the numbers of the lines holding nothing but blanks (the formatter keeps a blank line)
+    blank_lines: frozenset[int] = field(default=frozenset(), compare=False)

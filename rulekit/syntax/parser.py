@@ -92,7 +92,8 @@ def parse(text: str, path: str = "<input>") -> tuple[n.SourceFile | None, list[D
     cmts = tuple(
         n.Comment(str(c).rstrip(), c.line, lines[c.line - 1][: c.column - 1].strip() == "") for c in comments
     )
-    return n.SourceFile(path, items, cmts), []
+    blanks = frozenset(i for i, line in enumerate(lines, 1) if not line.strip())
+    return n.SourceFile(path, items, cmts, blanks), []
 
 
 def parse_expr(text: str, path: str = "<expr>") -> n.Expr:
