@@ -1,4 +1,9 @@
-"""Measures WordlistMatcher.find against raw automata, a regex alternation and a Python loop (titles/s)."""
+"""Measures WordlistMatcher.find against raw automata, a regex alternation and a Python loop (titles/s).
+
+Also end to end: the same titles as listings through `rulekit.load(...)` and
+`list(engine.evaluate_many(listings, kind="listing", now=NOW))` with one wordlist rule
+(`when len(find(listing.title, w)) > 0`), in normalized and evasive modes, in the same run.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,12 @@ import os
 import platform
 import random
 import sys
+import tempfile
 import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import NamedTuple
@@ -19,6 +26,7 @@ from typing import NamedTuple
 import ahocorasick
 import regex
 
+import rulekit
 from rulekit.runtime.matcher import AUTOMATA, MODES, Entry, WordlistMatcher, match_key
 
 try:
@@ -34,9 +42,12 @@ DATA = Path("/work/shared/data")
 TITLES_FILE = DATA / "titles_zh" / "titles.txt"
 KEYWORDS_FILE = DATA / "adlaw_keywords" / "keyword.txt"
 RESULTS_FILE = Path(__file__).with_name("results_matcher.md")
+RESULTS_MD = Path(__file__).with_name("RESULTS.md")
 SIZES = (2_000, 10_000)
 SEED = 20240601
 
+E2E_MODES = ("normalized", "evasive")
+NOW = datetime.fromisoformat("2025-06-10T12:00:00+08:00")
 SEGMENT = 10_000  # titles timed at once; the best segment of each method counts
 SLOW = 50_000  # titles/s below which a method is sampled instead of run on every title
 
@@ -262,6 +273,44 @@ def measure_all(batches: dict[str, Batch], titles: Sequence[str], budget: float,
     return {name: results[name] for name in batches}
 
 
+E2E_POLICY = """policy bench_match "end-to-end matcher benchmark" {
+  wordlist w {
+    source "words.txt"
+    match MODE
+  }
+
+  rule hit "title contains a listed word" on listing {
+    severity warning
+    when len(find(listing.title, w)) > 0
+    message "listing {listing.id} title contains a listed word"
+  }
+}
+"""
+
+
+def end_to_end(words: list[str], titles: Sequence[str], rounds: int) -> dict[str, Result]:
+    """titles/s through the engine: best full pass (process CPU time) of `rounds`, per match mode."""
+    results: dict[str, Result] = {}
+    for mode in E2E_MODES:
+        with tempfile.TemporaryDirectory() as tmp:
+            Path(tmp, "words.txt").write_text("\n".join(words) + "\n", encoding="utf-8")
+            Path(tmp, "bench.rule").write_text(E2E_POLICY.replace("MODE", mode), encoding="utf-8")
+            engine = rulekit.load(tmp)
+        best, fired = 0.0, 0
+        for _ in range(rounds):
+            listings = [
+                {"id": f"B{i:06d}", "shop_id": "S1", "title": title, "description": "", "category": "综合",
+                 "price": 99, "images": [], "published_at": "2025-06-01T10:00:00+08:00"}
+                for i, title in enumerate(fresh_copies(titles))
+            ]
+            start = time.process_time()
+            reports = list(engine.evaluate_many(listings, kind="listing", now=NOW))
+            best = max(best, len(listings) / (time.process_time() - start))
+            fired = sum(1 for report in reports if report.violations)
+        results[f"end to end: rulekit.load + evaluate_many, {mode}"] = Result(best, fired, False)
+    return results
+
+
 def versions() -> str:
     names = ("pyahocorasick", "ahocorasick_rs", "hyperscan", "regex")
     found = []
@@ -278,7 +327,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--titles", type=int, default=100_000, help="number of titles (default 100,000)")
     parser.add_argument("--budget", type=float, default=4.0, help="seconds for one pass of a slow method")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved passes over all titles per fast method")
+    parser.add_argument("--e2e-rounds", type=int, default=2, help="full end-to-end passes per mode (best counts)")
     parser.add_argument("--output", type=Path, default=RESULTS_FILE)
+    parser.add_argument("--results-md", type=Path, default=RESULTS_MD,
+                        help="also written as its `## Text matching` section (other sections kept)")
     args = parser.parse_args(argv)
 
     load_start = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -289,7 +341,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for size in SIZES:
         words = load_words(size, titles)
         batches = peers(words) | matchers(words)
-        for name, result in measure_all(batches, titles, args.budget, args.rounds).items():
+        measured = measure_all(batches, titles, args.budget, args.rounds) | end_to_end(words, titles, args.e2e_rounds)
+        for name, result in measured.items():
             results.setdefault(name, {})[size] = result
             print(f"{size:>6} entries  {name:<48} {result.rate:>12,.0f} titles/s", file=sys.stderr)
             if " raw" in name:
@@ -305,7 +358,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "Each rate is the best 10,000-title segment, timed in process CPU time, over interleaved passes on "
         "fresh string copies (fair on a shared machine); `~` marks a rate sampled on part of one pass (too slow for all titles). "
         "Ratio: to the fastest raw matcher at the same size. Matches: occurrences reported over all titles (what each method counts differs: "
-        "the alternation reports one match per position, the loop one per word present).",
+        "the alternation reports one match per position, the loop one per word present; end to end: listings with a violation).",
+        "End-to-end rows: the titles as 100,000-style listing dicts (built before timing) through `rulekit.load(<temp dir: "
+        "one wordlist of N entries, one rule `when len(find(listing.title, w)) > 0`>)` and "
+        "`list(engine.evaluate_many(listings, kind=\"listing\", now=NOW))`: validation, plan, reports included; "
+        "best of `--e2e-rounds` full passes in process CPU time (the machine may be shared).",
         f"Produced by `{' '.join(['python benchmarks/bench_matcher.py', *(sys.argv[1:] if argv is None else argv)])}`"
         + f"; {os.cpu_count()} CPUs, 1-minute load average {load_start:.1f} at the start and "
         f"{os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan'):.1f} at the end "
@@ -341,7 +398,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     table = "\n".join(lines) + "\n"
     print(table)
     args.output.write_text(table, encoding="utf-8")
+    write_section(args.results_md, "Text matching", table)
     return 0
+
+
+def write_section(path: Path, title: str, table: str) -> None:
+    """Replace (or append) the `## title` section of `path`; other sections are left as they are."""
+    body = table.split("\n", 1)[1].lstrip("\n") if table.startswith("# ") else table
+    section = f"## {title}\n\n{body.rstrip()}\n"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.rstrip() == f"## {title}"), None)
+    if start is None:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+        rest = "".join(lines[end:])
+        text = "".join(lines[:start]) + section + ("\n" + rest if rest else "")
+    path.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -475,11 +475,7 @@ class Checker:
         seen_keys: dict[Any, int] = {}
         for row in t.rows:
             if row.keys is not None:
-                for key in row.keys:
-                    parts: tuple[n.Expr, ...] = key
-                    if len(parts) == 1 and isinstance(parts[0], n.ListExpr) is False and len(t.params) > 1:
-                        inner = parts[0]
-                        parts = (inner,)
+                for parts in row.keys:
                     if len(parts) != len(t.params):
                         self.error("E009", f"table `{t.name}` has {len(t.params)} parameters but this key has "
                                    f"{len(parts)} value(s)", row.span)
@@ -794,19 +790,16 @@ class Checker:
             return self.table_call(e, env.policy.tables[f], env)
         if f not in FUNCTIONS:
             if f in WINDOW_FUNCS:
-                pass
+                self.error("E009", f"`{f}` is a window aggregate: write `{f}(order.buyer_id by ip within 1h)`",
+                           e.span)
             else:
                 cands = list(FUNCTIONS) + list(env.policy.tables)
                 self.error("E002", f"unknown function or table `{f}`", e.span,
                            did_you_mean(f, cands) or "functions: " + ", ".join(FUNCTIONS))
-                for a in e.args:
-                    self.expr(a, env)
-                return T.ANY
-        args = [self.expr(a, env) for a in e.args]
-        for a, t in zip(e.args, args, strict=False):
-            if not (f == "len" and False):
-                self.require(t, a, env)
-        args = [t.required() for t in args]
+            for a in e.args:
+                self.expr(a, env)
+            return T.ANY
+        args = [self.require(self.expr(a, env), a, env) for a in e.args]
         return self.builtin(e, f, args, env)
 
     def _arity(self, e: n.Call, want: int) -> bool:

@@ -106,6 +106,10 @@ class WindowStore(ABC):
         """Declare a window. Registering the same spec again is a no-op; a different spec under one id is an error."""
 
     @abstractmethod
+    def spec(self, window_id: str) -> WindowSpec:
+        """The spec a window was registered with; KeyError when it was not."""
+
+    @abstractmethod
     def add(self, window_id: str, key: Hashable, t: int, value: Any = None) -> None:
         """Add a subject: `value` is the summed value, the distinct value, None (count), or a projection."""
 
@@ -171,7 +175,7 @@ class WindowStore(ABC):
         An implementation may evict this window between subjects as `advance(max time so far - lateness)` would;
         the engine still calls `advance` afterwards.
         """
-        func = self._func(window_id)
+        func = self.spec(window_id).func
         out: list[Any] = []
         for i, (key, t) in enumerate(zip(keys, times, strict=True)):
             self.add(window_id, key, t, None if values is None else values[i])
@@ -182,10 +186,6 @@ class WindowStore(ABC):
             else:
                 out.append(self.distinct(window_id, key, t))
         return out
-
-    def _func(self, window_id: str) -> str:
-        """The aggregate function of a registered window (used by the default `add_many`)."""
-        raise NotImplementedError("this store must implement add_many or _func")
 
 
 class BoundWindow:
@@ -834,8 +834,8 @@ class MemoryWindowStore(WindowStore):
     def window(self, window_id: str) -> WindowHandle:
         return self._window(window_id)
 
-    def _func(self, window_id: str) -> str:
-        return self._window(window_id).spec.func
+    def spec(self, window_id: str) -> WindowSpec:
+        return self._window(window_id).spec
 
     def add(self, window_id: str, key: Hashable, t: int, value: Any = None) -> None:
         try:
