@@ -359,7 +359,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "fresh string copies (fair on a shared machine); `~` marks a rate sampled on part of one pass (too slow for all titles). "
         "Ratio: to the fastest raw matcher at the same size. Matches: occurrences reported over all titles (what each method counts differs: "
         "the alternation reports one match per position, the loop one per word present; end to end: listings with a violation).",
-        "End-to-end rows: the titles as 100,000-style listing dicts (built before timing) through `rulekit.load(<temp dir: "
+        "End-to-end rows: the same titles as listing dicts (built before timing) through `rulekit.load(<temp dir: "
         "one wordlist of N entries, one rule `when len(find(listing.title, w)) > 0`>)` and "
         "`list(engine.evaluate_many(listings, kind=\"listing\", now=NOW))`: validation, plan, reports included; "
         "best of `--e2e-rounds` full passes in process CPU time (the machine may be shared).",
