@@ -210,8 +210,8 @@ class Stream:
                 worst = 1
             violations.append(make_violation(
                 rule=m.id, policy=m.policy, severity=sev, message=message,
-                actions=[make_action(name=a, args=args) for a, args in actions],
-                evidence=[make_evidence(**evidence_dict(x)) for x in evidence]))
+                actions=[make_action(name=a, args=args) for a, args in actions] if actions else [],
+                evidence=[make_evidence(**evidence_dict(x)) for x in evidence] if evidence else []))
         errors = [make_error(rule=meta[idx].id, message=msg) for idx, msg in E]
         if errors and worst < 1:
             worst = 1

@@ -102,13 +102,14 @@ _set = object.__setattr__
 def _builder(cls: type[BaseModel]) -> Any:
     """A constructor that does what `model_construct` does for trusted, complete values, without its
     per-field bookkeeping: reports are built on the hot path of every evaluation."""
-    fields = frozenset(cls.model_fields)
+    # every field is always given, so one set serves all instances (model_copy only adds field names to it)
+    fields = set(cls.model_fields)
     new = cls.__new__
 
     def build(**values: Any) -> Any:
         obj = new(cls)
         _set(obj, "__dict__", values)
-        _set(obj, "__pydantic_fields_set__", set(fields))
+        _set(obj, "__pydantic_fields_set__", fields)
         _set(obj, "__pydantic_extra__", None)
         _set(obj, "__pydantic_private__", None)
         return obj
