@@ -227,8 +227,9 @@ policy c {
     message "paid"
   }
   rule nulls on c_order {
+    let shown_ip = c_order.ip ?? "none"
     when c_order.paid_at is null and c_order.ip is null
-    message "ip {c_order.ip ?? \\"none\\"}"
+    message "ip {shown_ip}"
   }
   rule empty_buyer on c_order {
     when c_order.buyer_id == ""

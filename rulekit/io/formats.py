@@ -173,7 +173,11 @@ def _where(record: InputRecord) -> str:
 
 
 def _args_text(args: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in args.items())
+    parts = []
+    for k, v in args.items():
+        text = _NUM_RE.sub(r"\1", json.dumps(v, ensure_ascii=False, default=_json_default))
+        parts.append(f"{k}={text}")
+    return ", ".join(parts)
 
 
 def _record_lines(record: InputRecord, report: Report, rule_titles: Mapping[str, str]) -> list[Text]:

@@ -532,7 +532,12 @@ class _Builder:
                 if j >= len(chars):
                     raise self._fail_at(tok, off, "`{` opens an interpolation that is never closed",
                                         "close it with `}`, or write `{{` for a literal brace")
-                src = "".join(ch for ch, _ in chars[i + 1 : j])
+                inner = chars[i + 1 : j]
+                escaped_at = next((o for _, o in inner if o < 0), None)
+                if escaped_at is not None:
+                    raise self._fail_at(tok, -escaped_at, "an interpolation cannot contain a string literal "
+                                        "or an escape", "bind the value to a `let` first and interpolate the let")
+                src = "".join(ch for ch, _ in inner)
                 if not src.strip():
                     raise self._fail_at(tok, off, "empty interpolation `{}`", "write `{{}}` for literal braces")
                 if buf:
