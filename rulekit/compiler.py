@@ -29,6 +29,7 @@ class WindowPlan:
     keys: tuple[str, ...]
     node: n.Window
     query_filter: bool  # `where` compares with `this`: filter at query time
+    index: int = 0  # position in CompiledProgram.windows: generated code reads `W[index]`
 
 
 @dataclass
@@ -242,7 +243,7 @@ class Compiler:
                 value = self.expr(w.node.value, wctx)
             if w.query_filter:
                 value = "r"
-            add = f"W.add({_q(w.id)}, {kt}, tu, {value})"
+            add = f"W[{w.index}].add({kt}, tu, {value})"
             if w.node.where is not None and not w.query_filter:
                 cond = self.expr(w.node.where, wctx)
                 lines.append("        try:")
@@ -313,7 +314,7 @@ class Compiler:
             if ot.kind == "list":
                 v, lst = ctx.t(), ctx.t()
                 return f"(({lst} := {self.val(e.obj, ctx)}), [{v}.{e.name} for {v} in {lst}])[1]"
-            if safe or ot.kind == "any":
+            if (safe and (ot.optional or not isinstance(e.obj, (n.Name, n.This)))) or ot.kind == "any":
                 v = ctx.t()
                 obj = self.expr(e.obj, ctx, safe=True)
                 return f"({v}.{e.name} if ({v} := {obj}) is not None and {v} is not _M else {v})"
@@ -529,15 +530,17 @@ class Compiler:
         within = self.eval_const(e.within, _Ctx(self, ""))
         within_us = support.us(within)
         uses_this = e.where is not None and any(isinstance(x, n.This) for x in _walk_nodes(e.where))
-        ident = f"{kind}:{e.func}:{e!r}"
+        from rulekit.syntax.formatter import format_expr
+
+        ident = f"{kind}:{format_expr(e)}"  # identical aggregates share one window
         plan = self.windows.get(ident)
         if plan is None:
-            plan = WindowPlan(ident, e.func, within_us, e.keys, e, uses_this)
+            plan = WindowPlan(ident, e.func, within_us, e.keys, e, uses_this, len(self.windows))
             plan._policy = ctx.policy  # type: ignore[attr-defined]
             self.windows[ident] = plan
         keys = [self.nn(f"r.{k}", _KeyPath(kind, k, self.p), ctx) for k in e.keys]
         key = "(" + ", ".join(keys) + ("," if len(keys) == 1 else "") + ")"
-        wid = _q(ident)
+        h = f"W[{plan.index}]"
         if plan.query_filter:
             ictx = _Ctx(self, kind)
             ictx.item_var = "_it"
@@ -547,7 +550,7 @@ class Compiler:
             assert e.where is not None
             cond = self.expr(e.where, ictx)
             lst = ctx.t()
-            bind = f"({lst} := W.values({wid}, {key}, tu))"
+            bind = f"({lst} := {h}.values({key}, tu))"
             if e.func == "count":
                 return f"({bind}, sum(1 for _it in {lst} if {cond}))[1]"
             val = self.expr(e.value, ictx)
@@ -556,10 +559,10 @@ class Compiler:
                 return f"({bind}, sum(({val} for _it in {lst} if {cond}), {zero}))[1]"
             return f"({bind}, len({{{val} for _it in {lst} if {cond}}}))[1]"
         if e.func == "count":
-            return f"W.count({wid}, {key}, tu)"
+            return f"{h}.count({key}, tu)"
         if e.func == "sum":
-            return f"W.sum({wid}, {key}, tu, {self._zero(e)})"
-        return f"W.distinct({wid}, {key}, tu)"
+            return f"{h}.sum({key}, tu, {self._zero(e)})"
+        return f"{h}.distinct({key}, tu)"
 
     def _zero(self, e: n.Window) -> str:
         k = self.ty(e.value).kind

@@ -19,11 +19,12 @@ from rulekit.resources import standard_policies
 from rulekit.runtime.support import Undetermined, evidence_dict
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=values.PLATFORM_TZ)
+_US = timedelta(microseconds=1)
 
 
 def _t_us(dt: datetime) -> int:
-    d = dt - _EPOCH
-    return (d.days * 86400 + d.seconds) * 1000000 + d.microseconds
+    """Event time in microseconds since the Unix epoch."""
+    return (dt - _EPOCH) // _US
 
 
 class _RuleMeta:
@@ -103,17 +104,31 @@ class Stream:
         self.store = store
         self.lateness_us = int(lateness.total_seconds() * 1000000)
         self._max_seen: dict[str, int] = {}
+        self.windows: tuple[Any, ...] = ()
+        self._late_windows: tuple[Any, ...] = ()
+        self._late_view = _LateView()
         if engine.compiled.windows:
-            from rulekit.runtime.windows import MemoryWindowStore, WindowSpec
+            from rulekit.runtime.windows import MemoryWindowStore
 
             if self.store is None:
                 self.store = MemoryWindowStore()
-            for w in engine.compiled.windows:
-                self.store.register(WindowSpec(w.id, w.func, w.within_us))
+            self._bind()
         self._registry = engine.program.registry
         self._plans = engine.compiled.kinds
         self._fast = engine.fast_validators
-        self._late_view = _LateView()
+
+    def _bind(self) -> None:
+        """Register the program's windows with the store and bind one handle per window."""
+        from rulekit.runtime.windows import WindowSpec
+
+        for w in self.engine.compiled.windows:
+            try:
+                self.store.register(WindowSpec(w.id, w.func, w.within_us))
+            except ValueError:
+                pass  # already registered (a restored store)
+        #: the window handles the generated code reads as `W[i]`
+        self.windows = tuple(self.store.window(w.id) for w in self.engine.compiled.windows)
+        self._late_windows = (self._late_view,) * len(self.windows)
 
     def snapshot(self, path: str | Path) -> None:
         """Save the window state (and watermarks) so a restarted service resumes it."""
@@ -130,10 +145,7 @@ class Stream:
         meta = Path(str(path) + ".meta")
         if meta.exists():
             self._max_seen = {k: int(v) for k, v in json.loads(meta.read_text(encoding="utf-8"))["max_seen"].items()}
-        from rulekit.runtime.windows import WindowSpec
-
-        for w in self.engine.compiled.windows:
-            self.store.register(WindowSpec(w.id, w.func, w.within_us))
+        self._bind()
 
     def push(self, record: Any, *, kind: str | None = None, from_csv: bool = False) -> Report:
         """Evaluate the next subject of the stream."""
@@ -168,19 +180,19 @@ class Stream:
         W: Any = None
         if plan.windows:
             ev: datetime = getattr(rec, plan.time_field)
-            tu = _t_us(ev)
-            W = self.store
+            tu = (ev - _EPOCH) // _US
+            W = self.windows
             seen = self._max_seen.get(k)
             late = seen is not None and tu < seen - self.lateness_us
             plan.observe(rec, W, tu)
             if seen is None or tu > seen:
                 self._max_seen[k] = seen = tu
-            W.advance(seen - self.lateness_us)
+                self.store.advance(seen - self.lateness_us)
             if late:
                 self._late_view.message = (
                     f"late: event time {ev.isoformat()} is more than the lateness "
                     f"({_dur(self.lateness_us)}) before the latest {k} seen")
-                W = self._late_view
+                W = self._late_windows
         V, E = plan.evaluate(rec, self.now, W, tu)
         if not V and not E:
             return make_report(kind=k, id=rec.id, decision="allow", violations=[], errors=[])

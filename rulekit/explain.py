@@ -137,9 +137,9 @@ def explain_file(engine: Engine, path: str, kind: str | None, now: datetime, out
         clauses = [("when", rule.when.expr)] if rule.when else []
         clauses += [("unless", u.expr) for u in rule.unless]
         for label, expr in clauses:
-            _tree(ex, rule, expr, label, rec, now, stream.store, tu, out, 1)
+            _tree(ex, rule, expr, label, rec, now, stream.windows, tu, out, 1)
         for name, let in rule.lets.items():
-            st, val = ex.value(let.expr, rule, rec, now, stream.store, tu)
+            st, val = ex.value(let.expr, rule, rec, now, stream.windows, tu)
             kind_ = engine.program.type_of(let.expr).kind
             shown = _show(val, kind_) if st == "ok" else f"undetermined: {val}"
             out.write(f"    let {name} = {shown}\n")
