@@ -46,13 +46,15 @@ class FixWriter:
 
     def wrap(self, pairs: Iterable[tuple[Any, Report]]) -> Iterator[tuple[Any, Report]]:
         for rec, rep in pairs:
-            self.write(rec.data, rep)
+            self.write(rec.data, rep, f"{rec.source}:{rec.line}", rec.error)
             yield rec, rep
 
-    def write(self, data: Any, rep: Report) -> None:
+    def write(self, data: Any, rep: Report, where: str = "", error: str | None = None) -> None:
+        """Write one record: fixed, unchanged, or (unreadable input) a placeholder keeping the line count."""
         self.records += 1
         if not isinstance(data, dict):
-            self.out.write(json.dumps({"_unreadable": True}, ensure_ascii=False) + "\n")
+            self.out.write(json.dumps({"_unreadable": True, "_source": where, "_error": error},
+                                      ensure_ascii=False) + "\n")
             return
         per_field: dict[str, list[tuple[int, int, str]]] = {}
         seen: set[tuple[str, int, int]] = set()
