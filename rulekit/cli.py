@@ -198,10 +198,13 @@ def cmd_lint(a: argparse.Namespace) -> int:
     rules = [RuleInfo(r.id, r.title, r.severity, None, r.file, r.node.span.line) for r in engine.rules()]
     progress = None
     bar = None
-    if a.format == "text" and sys.stderr.isatty() and not a.no_progress:
-        from rich.progress import Progress
+    # a progress bar on stderr when it is a terminal and the reports go elsewhere (a file, a pipe)
+    if sys.stderr.isatty() and not sys.stdout.isatty() and not a.no_progress:
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        bar = Progress(transient=True, console=None)
+        bar = Progress(SpinnerColumn(), TextColumn("{task.completed:,} records"), TimeElapsedColumn(),
+                       transient=True, console=Console(stderr=True))
         task = bar.add_task("linting", total=None)
         bar.start()
 
