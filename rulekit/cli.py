@@ -204,7 +204,8 @@ def cmd_lint(a: argparse.Namespace) -> int:
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
         bar = Progress(SpinnerColumn(), TextColumn("{task.completed:,} records"), TimeElapsedColumn(),
-                       transient=True, console=Console(stderr=True))
+                       transient=True, console=Console(stderr=True), redirect_stdout=False,
+                       redirect_stderr=False)
         task = bar.add_task("linting", total=None)
         bar.start()
 
