@@ -486,27 +486,12 @@ class Compiler:
             return f"{tname}.get({key}, {tname}_else)"
         args = [self.val(a, ctx) for a in e.args]
         types = [self.ty(a) for a in e.args]
-        if f == "len" or f == "count":
-            return f"len({args[0]})"
-        if f == "lower":
-            return f"{args[0]}.lower()"
-        if f == "upper":
-            return f"{args[0]}.upper()"
-        if f == "trim":
-            return f"{args[0]}.strip()"
-        if f == "starts_with":
-            return f"{args[0]}.startswith({args[1]})"
-        if f == "ends_with":
-            return f"{args[0]}.endswith({args[1]})"
-        if f == "contains":
-            return f"({args[1]} in {args[0]})"
-        if f == "matches":
-            return f"_S.regex_search({args[1]}, {args[0]})"
+        simple = _SIMPLE_CALLS.get(f)
+        if simple is not None:
+            return simple.format(*args)
         if f == "find":
             fld = _field_path(e.args[0], self.p)
             return f"{args[1]}.find({args[0]}, {_q(fld) if fld else 'None'})"
-        if f in ("ceil", "floor"):
-            return f"_S.{f}({args[0]})"
         if f == "round":
             return f"_S.round_({', '.join(args)})"
         if f in ("min", "max", "abs"):
@@ -514,8 +499,6 @@ class Compiler:
         if f in ("hours", "minutes", "days"):
             secs = {"hours": 3600, "minutes": 60, "days": 86400}[f]
             return f"_S.in_unit({args[0]}, {secs})"
-        if f == "date":
-            return f"_S.to_date({args[0]})"
         if f == "join":
             et = types[0].elem or T.STRING
             return f"_S.join({args[0]}, {args[1]}, {_q(_render_kind(et))})"
@@ -606,6 +589,15 @@ class Compiler:
                 return f"list({src})"
             return f"[_S.json_value(_a, {_q(_render_kind(et))}) for _a in {src}]"
         return f"_S.json_value({src}, {_q(_render_kind(t))})"
+
+
+#: built-in functions that compile to one expression of their arguments
+_SIMPLE_CALLS = {
+    "len": "len({0})", "count": "len({0})", "lower": "{0}.lower()", "upper": "{0}.upper()", "trim": "{0}.strip()",
+    "starts_with": "{0}.startswith({1})", "ends_with": "{0}.endswith({1})", "contains": "({1} in {0})",
+    "matches": "_S.regex_search({1}, {0})", "ceil": "_S.ceil({0})", "floor": "_S.floor({0})",
+    "date": "_S.to_date({0})",
+}
 
 
 class _KeyPath:
