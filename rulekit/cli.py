@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
@@ -142,11 +143,10 @@ def _pairs(engine: Any, files: list[str], kind: str | None, now: datetime, laten
     for f in files:
         for rec in read_records(f, stdin=sys.stdin):
             if rec.data is None:
-                rep = invalid_report(kind, None, f"{rec.source}:{rec.line}: {rec.error}")
+                problem = re.sub(r"^line \d+: ", "", rec.error or "unreadable record")
+                rep = invalid_report(kind, None, f"{rec.source}:{rec.line}: {problem}")
             else:
                 rep = stream.push(rec.data, kind=kind, from_csv=rec.from_csv)
-                if rep.errors and rep.errors[0].rule is None and rep.id is None:
-                    pass
                 if any(e.rule is None for e in rep.errors):
                     rep = rep.model_copy(update={"errors": [
                         e.model_copy(update={"message": f"{rec.source}:{rec.line}: {e.message}"})
