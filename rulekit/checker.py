@@ -532,6 +532,12 @@ class Checker:
             key = (e.span.file, e.span.line, e.span.col)
             if key not in self._w101_seen:
                 self._w101_seen.add(key)
+                if isinstance(e, n.Call) and self.refs.get(id(e)) is not None:
+                    self.error("W101", f"table `{e.func}` has no `else` row, so this lookup may find nothing; "
+                               "the rule is then undetermined", e.span,
+                               f"add `else => …` to `{e.func}`, or bind the lookup to a `let` and guard it "
+                               "with `is not null`")
+                    return t.required()
                 what = f"`{p}`" if p else "this value"
                 guard = f"`{p} is not null and …`" if p else "`x is not null and …` on a `let`"
                 self.error("W101", f"{what} may be null or missing here; the rule is then undetermined",
