@@ -635,11 +635,8 @@ def _field_path(e: Any, p: Program) -> str | None:
     if not parts:
         return None
     if isinstance(e, n.This):
-        ref_kind = None
-        for k, v in p.refs.items():
-            if k == id(e):
-                ref_kind = v.target
-        root = ref_kind or "this"
+        ref = p.refs.get(id(e))
+        root = ref.target if ref is not None else "this"
     elif isinstance(e, n.Name):
         ref = p.refs.get(id(e))
         if ref is None or ref.kind not in ("subject", "item"):
