@@ -285,8 +285,13 @@ class Checker:
         except ValueError as e:
             self.error("E007", str(e), node.span)
             dups = []
-        for _word, reason in dups:
-            self.error("W103", f"wordlist `{node.name}`: {reason}", node.span)
+        inline = node.values("words")
+        sources = node.values("source")
+        for word, reason in dups:
+            # point at the written entry when it is inline (the later one), else at the source file
+            spots = [lit.span for lit in inline if lit.value == word]
+            span = spots[-1] if spots else (sources[0].span if sources else node.span)
+            self.error("W103", f"wordlist `{node.name}`: {reason}", span)
         return WordlistInfo(node.name, entries, allow, mode, node)
 
     def resolve_source(self, path: str, lit: n.Literal) -> Path | None:
