@@ -71,6 +71,24 @@ def _lazy_number(slot: str) -> property:
     return property(get)
 
 
+def _record_list(t: T.Type) -> bool:
+    return t.kind == "list" and t.elem is not None and t.elem.kind == "record" and not t.elem.optional
+
+
+def _lazy_records(slot: str, g: dict[str, Any], builder: str) -> property:
+    """A list-of-records field: validated up front, its item objects built on first read."""
+
+    def get(self: Any) -> Any:
+        v = getattr(self, slot)
+        if v.__class__ is tuple:
+            build = g[builder]
+            v = [build(i) for i in v]
+            setattr(self, slot, v)
+        return v
+
+    return property(get)
+
+
 class RecordBase:
     """Base of the generated slotted record classes (attribute access like the pydantic models)."""
 
@@ -123,26 +141,34 @@ class FastValidators:
         rt = self.registry.types[name]
         fields = list(rt.fields.values())
         cls = f"C_{name}"
-        lazy = [f.name for f in fields if f.type.kind in ("decimal", "money", "weight")]
+        lazy = [f.name for f in fields if f.type.kind in ("decimal", "money", "weight") or _record_list(f.type)]
         ns: dict[str, Any] = {"__slots__": tuple(_slot(f.name, lazy) for f in fields),
                               "_fields": tuple(f.name for f in fields)}
-        for fname in lazy:
-            ns[fname] = _lazy_number(_slot(fname, lazy))
-        self.g[cls] = type(f"Record_{name}", (RecordBase,), ns)
-        lines = [f"def v_{name}(d):", f"    o = {cls}.__new__({cls})"]
         for f in fields:
-            t = f.type
-            get = f"d[{f.name!r}]" if not t.optional else f"d.get({f.name!r}, _M)"
-            lines.append(f"    x = {get}")
-            conv = self._conv(t.required())
-            if t.optional:
-                lines.append("    if x is not None and x is not _M:")
-                lines += ["    " + ln for ln in conv]
-            else:
-                lines += conv
-            lines.append(f"    o.{_slot(f.name, lazy)} = x")
-        lines.append("    return o")
-        return "\n".join(lines) + "\n"
+            if f.type.kind in ("decimal", "money", "weight"):
+                ns[f.name] = _lazy_number(_slot(f.name, lazy))
+            elif _record_list(f.type):
+                ns[f.name] = _lazy_records(_slot(f.name, lazy), self.g, f"v_{f.type.elem.record}")  # type: ignore[union-attr]
+        self.g[cls] = type(f"Record_{name}", (RecordBase,), ns)
+        out = []
+        # v_NAME validates and builds the record; k_NAME only validates (for items built on first read)
+        for fn, build in ((f"v_{name}", True), (f"k_{name}", False)):
+            lines = [f"def {fn}(d):"] + ([f"    o = {cls}.__new__({cls})"] if build else [])
+            for f in fields:
+                t = f.type
+                get = f"d[{f.name!r}]" if not t.optional else f"d.get({f.name!r}, _M)"
+                lines.append(f"    x = {get}")
+                conv = self._conv(t.required())
+                if t.optional:
+                    lines.append("    if x is not None and x is not _M:")
+                    lines += ["    " + ln for ln in conv]
+                else:
+                    lines += conv
+                if build:
+                    lines.append(f"    o.{_slot(f.name, lazy)} = x")
+            lines.append("    return o" if build else "    return True")
+            out.append("\n".join(lines) + "\n")
+        return "\n".join(out)
 
     def _conv(self, t: T.Type) -> list[str]:
         k = t.kind
@@ -171,8 +197,11 @@ class FastValidators:
         if k == "list" and t.elem is not None:
             e = t.elem
             if e.kind == "record" and e.record is not None and not e.optional:
+                # every item is validated now; its record object is built when the list is first read
                 return ["    if x.__class__ is not list: raise _R",
-                        f"    x = [v_{e.record}(i) if i.__class__ is dict else _R.throw() for i in x]"]
+                        "    for i in x:",
+                        f"        if i.__class__ is not dict or not k_{e.record}(i): raise _R",
+                        "    x = tuple(x)"]
             if e.kind == "string" and not e.optional:
                 return ["    if x.__class__ is not list: raise _R",
                         "    for i in x:", "        if i.__class__ is not str: raise _R", "    x = list(x)"]
