@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -66,6 +70,10 @@ class Report(BaseModel):
     violations: list[Violation] = Field(default_factory=list)
     errors: list[EvalError] = Field(default_factory=list)
 
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The report as LANGUAGE §6 JSON (keys in spec order; money as strings, decimals as numbers)."""
+        return report_json(self, indent=indent)
+
     def fired(self) -> list[str]:
         """Ids of the rules that fired."""
         return [v.rule for v in self.violations]
@@ -94,6 +102,58 @@ def decide(violations: list[Violation], errors: list[EvalError]) -> Decision:
     if "warning" in severities or errors:
         return "review"
     return "allow"
+
+
+# ---- the exact JSON of LANGUAGE §6 ------------------------------------------------------------
+
+
+def _evidence_dict(e: Evidence) -> dict[str, Any]:
+    return {"field": e.field, "word": e.word, "text": e.text, "start": e.start, "end": e.end,
+            "category": e.category, "replacement": e.replacement}
+
+
+def _action_dict(a: Action) -> dict[str, Any]:
+    return {"name": a.name, "args": a.args}
+
+
+def _violation_dict(v: Violation) -> dict[str, Any]:
+    return {"rule": v.rule, "policy": v.policy, "severity": v.severity, "message": v.message,
+            "actions": [_action_dict(a) for a in v.actions],
+            "evidence": [_evidence_dict(e) for e in v.evidence]}
+
+
+def _error_dict(e: EvalError) -> dict[str, Any]:
+    return {"rule": e.rule, "message": e.message}
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    """The report as the plain dict of LANGUAGE §6, keys in spec order."""
+    return {"kind": report.kind, "id": report.id, "decision": report.decision,
+            "violations": [_violation_dict(v) for v in report.violations],
+            "errors": [_error_dict(e) for e in report.errors]}
+
+
+_NUM_MARK = "\u0000num:"
+_NUM_RE = re.compile(r'"\\u0000num:([-0-9.]+)"')
+
+
+def _json_default(o: Any) -> Any:
+    """Decimals (action arguments) become exact JSON numbers: marked here, unquoted after dumping."""
+    if isinstance(o, Decimal):
+        if o == o.to_integral_value() and abs(o) < 10**18:
+            return int(o)
+        return _NUM_MARK + format(o.normalize(), "f")
+    if isinstance(o, (datetime, date)):
+        return o.isoformat()
+    raise TypeError(f"not JSON serializable: {type(o).__name__}")
+
+
+def report_json(report: Report, *, indent: int | None = None) -> str:
+    """The report as LANGUAGE §6 JSON: one line (compact, like `model_dump_json`) unless `indent` is given."""
+    separators = (",", ":") if indent is None else (",", ": ")
+    text = json.dumps(report_dict(report), ensure_ascii=False, indent=indent, separators=separators,
+                      default=_json_default)
+    return _NUM_RE.sub(r"\1", text) if "\\u0000num:" in text else text
 
 
 _set = object.__setattr__

@@ -8,12 +8,9 @@ the caller can pick the exit code for `--fail-on` without a second pass.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import PurePath
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -24,7 +21,19 @@ from rich.table import Table
 from rich.text import Text
 
 from rulekit.io.readers import STDIN_NAME, InputRecord
-from rulekit.report import Action, EvalError, Evidence, Report, Violation
+from rulekit.report import (  # noqa: F401 - report_dict and report_json are re-exported
+    _NUM_RE,
+    Action,
+    EvalError,
+    Evidence,
+    Report,
+    Violation,
+    _action_dict,
+    _evidence_dict,
+    _json_default,
+    report_dict,
+    report_json,
+)
 
 Pair = tuple[InputRecord, Report]
 
@@ -94,53 +103,6 @@ class RuleInfo:
 # --- JSON and JSON lines ---------------------------------------------------------------------
 
 
-def _evidence_dict(e: Evidence) -> dict[str, Any]:
-    return {"field": e.field, "word": e.word, "text": e.text, "start": e.start, "end": e.end,
-            "category": e.category, "replacement": e.replacement}
-
-
-def _action_dict(a: Action) -> dict[str, Any]:
-    return {"name": a.name, "args": a.args}
-
-
-def _violation_dict(v: Violation) -> dict[str, Any]:
-    return {"rule": v.rule, "policy": v.policy, "severity": v.severity, "message": v.message,
-            "actions": [_action_dict(a) for a in v.actions],
-            "evidence": [_evidence_dict(e) for e in v.evidence]}
-
-
-def _error_dict(e: EvalError) -> dict[str, Any]:
-    return {"rule": e.rule, "message": e.message}
-
-
-def report_dict(report: Report) -> dict[str, Any]:
-    """The report as the plain dict of LANGUAGE §6, keys in spec order."""
-    return {"kind": report.kind, "id": report.id, "decision": report.decision,
-            "violations": [_violation_dict(v) for v in report.violations],
-            "errors": [_error_dict(e) for e in report.errors]}
-
-
-_NUM_MARK = "\u0000num:"
-_NUM_RE = re.compile(r'"\\u0000num:([-0-9.]+)"')
-
-
-def _json_default(o: Any) -> Any:
-    """Decimals (action arguments) become exact JSON numbers: marked here, unquoted after dumping."""
-    if isinstance(o, Decimal):
-        if o == o.to_integral_value() and abs(o) < 10**18:
-            return int(o)
-        return _NUM_MARK + format(o.normalize(), "f")
-    if isinstance(o, (datetime, date)):
-        return o.isoformat()
-    raise TypeError(f"not JSON serializable: {type(o).__name__}")
-
-
-def report_json(report: Report, *, indent: int | None = None) -> str:
-    """The report as LANGUAGE §6 JSON: one line (compact, like `model_dump_json`) unless `indent` is given."""
-    separators = (",", ":") if indent is None else (",", ": ")
-    text = json.dumps(report_dict(report), ensure_ascii=False, indent=indent, separators=separators,
-                      default=_json_default)
-    return _NUM_RE.sub(r"\1", text) if _NUM_MARK[1:] in text or "\\u0000num:" in text else text
 
 
 def write_jsonl(pairs: Iterable[Pair], out: TextIO) -> Summary:
