@@ -299,6 +299,13 @@ class RecordRegistry:
             if rec is not None:
                 return rec, None
         else:
+            rt = self.types.get(kind)
+            nested = [f.name for f in rt.fields.values() if f.type.kind in ("list", "record")
+                      and not f.type.optional and data.get(f.name) in (None, "")] if rt else []
+            if nested:
+                return None, (f"{kind} records cannot come from CSV: `{nested[0]}` is a "
+                              f"{'list' if rt.fields[nested[0]].type.kind == 'list' else 'nested record'}; "
+                              "give them as JSON or JSON lines")
             data = dict(data)
             for k in self._csv_required_strings.get(kind, ()):
                 if data.get(k, "") is None:

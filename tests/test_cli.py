@@ -431,3 +431,18 @@ def test_lint_bundled_policies(tmp_path):
     reps = lines_json(r.stdout)
     assert len(reps) == 1 and reps[0]["id"] == "o1"
     assert reps[0]["decision"] in {"allow", "review", "block"}
+
+
+def test_csv_cannot_carry_list_fields(tmp_path):
+    """Record types with required lists or nested records need JSON; CSV rows say so, one report each."""
+    (tmp_path / "p.rule").write_text('policy p {\n  rule r on order {\n    when order.total > ¥0\n'
+                                     '    message "x"\n  }\n}\n', encoding="utf-8")
+    (tmp_path / "o.csv").write_text("id,shop_id,buyer_id,region,category,total,shipping_fee,claims_free_shipping,"
+                                    "weight,created_at,status\no1,S1,B1,浙江,服饰,10,0,false,1,2025-06-01T10:00:00,"
+                                    "paid\no2,S1,B1,浙江,服饰,10,0,false,1,2025-06-01T10:00:00,paid\n",
+                                    encoding="utf-8")
+    proc = run_cli("lint", "-p", tmp_path / "p.rule", "--subject", "order", "--format", "jsonl", tmp_path / "o.csv")
+    reports = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert [r["id"] for r in reports] == ["o1", "o2"]
+    assert all("cannot come from CSV: `items` is a list" in r["errors"][0]["message"] for r in reports)
+    assert proc.returncode == 1
