@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
+from decimal import ROUND_HALF_EVEN, DivisionByZero, InvalidOperation, getcontext, localcontext
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,14 @@ class Stream:
 
     def push(self, record: Any, *, kind: str | None = None, from_csv: bool = False) -> Report:
         """Evaluate the next subject of the stream."""
+        c = getcontext()
+        if c.prec == 28 and c.rounding == ROUND_HALF_EVEN and c.traps[DivisionByZero] and c.traps[InvalidOperation]:
+            return self._push(record, kind, from_csv)
+        # the host application changed the decimal context: evaluate in the language's own (LANGUAGE §9)
+        with localcontext(values.DECIMAL_CONTEXT):
+            return self._push(record, kind, from_csv)
+
+    def _push(self, record: Any, kind: str | None, from_csv: bool) -> Report:
         k = kind
         if k is None:
             k = _raw_kind(record)

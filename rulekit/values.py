@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta, timezone
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import Any
 
 #: The platform's zone: datetimes without an offset are read as UTC+08:00.
 PLATFORM_TZ = timezone(timedelta(hours=8))
 
 #: Decimal arithmetic of the language: 28 significant digits, half-even (LANGUAGE §9).
-DECIMAL_CONTEXT = Context(prec=28)
+DECIMAL_CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
 
 CENT = Decimal("0.01")
 

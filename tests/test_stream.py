@@ -95,3 +95,14 @@ def test_sum_window_is_exact_money(tmp_path: Path) -> None:
     reps = [stream.push(order(i, i, ip=f"10.0.0.{i}", total=100.1), kind="order") for i in range(3)]
     assert reps[-1].fired() == ["fraud.spend"]
     assert reps[-1].violations[0].message == "B1 一小时消费 ¥300.30"
+
+
+def test_host_decimal_context_does_not_change_results(tmp_path: Path) -> None:
+    import decimal
+
+    eng = engine(tmp_path)
+    orders = [order(i, i, ip=f"10.0.0.{i}", total=100.1) for i in range(3)]
+    expected = [r.to_json() for r in eng.evaluate_many(orders, kind="order", now=NOW)]
+    with decimal.localcontext(decimal.Context(prec=3, rounding=decimal.ROUND_DOWN)):
+        got = [r.to_json() for r in eng.evaluate_many(orders, kind="order", now=NOW)]
+    assert got == expected
