@@ -166,6 +166,7 @@ class Checker:
         self.tests: list[tuple[str, n.TestBlock]] = []
         self._let_types: dict[tuple[str, str, str], T.Type] = {}
         self._let_stack: list[tuple[str, str, str]] = []
+        self._rule_guards: dict[int, frozenset[str]] = {}  # id(rule) -> guards of its `when`/`unless`
         self._w101_seen: set[tuple[str, int, int]] = set()
 
     # ---- reporting ----------------------------------------------------------------
@@ -378,9 +379,10 @@ class Checker:
             cond_guards |= facts(u.expr, False)
         cond_guards |= self.window_key_guards(r)
         benv = env.guarded(cond_guards)
-        self._rule_env = benv
+        # lets typed from here on (not yet used by `when`/`unless`) see the rule's null guards
+        self._rule_guards[id(r)] = benv.guards
         for name in r.lets:
-            self.rule_let_type(p, r, name, r.lets[name].span, benv)
+            self.rule_let_type(p, r, name, r.lets[name].span)
         if r.message is not None:
             self.template(r.message.template, benv)
         seen_actions: set[str] = set()
@@ -438,13 +440,10 @@ class Checker:
         key = (p.name, "", name)
         return self._let(key, p.lets[name], Env(p, None, owner=name), use)
 
-    def rule_let_type(self, p: PolicyInfo, r: RuleInfo, name: str, use: Span, env: Env | None = None) -> T.Type:
+    def rule_let_type(self, p: PolicyInfo, r: RuleInfo, name: str, use: Span) -> T.Type:
         key = (p.name, r.node.name, name)
-        if env is None:
-            env = getattr(self, "_rule_env", None) or Env(p, r.subject, r)
-            if env.rule is not r:
-                env = Env(p, r.subject, r)
-        return self._let(key, r.lets[name], Env(p, r.subject, r, (), env.guards, None, name), use)
+        guards = self._rule_guards.get(id(r), frozenset())
+        return self._let(key, r.lets[name], Env(p, r.subject, r, (), guards, None, name), use)
 
     def _let(self, key: tuple[str, str, str], let: n.Let, env: Env, use: Span) -> T.Type:
         if key in self._let_types:
