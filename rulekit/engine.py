@@ -49,9 +49,7 @@ class Engine:
         self.lateness = lateness
         self._meta: dict[str, list[_RuleMeta]] = {k: [_RuleMeta(r) for r in plan.rules]
                                                   for k, plan in compiled.kinds.items()}
-        from rulekit.fastvalidate import FastValidators
-
-        fv = FastValidators(self.program.registry)
+        fv = self.program.registry.fast_validators()
         #: kind -> fast validator (raises on anything it does not take; the pydantic path then decides)
         self.fast_validators: dict[str, Any] = {k: fv.fns[k] for k in compiled.kinds}
 

@@ -283,6 +283,14 @@ class RecordRegistry:
         return {k: {f.name for f in v.fields.values() if f.type.kind == "string" and not f.type.optional}
                 for k, v in self.types.items()}
 
+    def fast_validators(self) -> Any:
+        """The generated fast-path validators of these types (rulekit.fastvalidate), compiled once."""
+        if self._fast is None:
+            from rulekit.fastvalidate import FastValidators
+
+            self._fast = FastValidators(self)
+        return self._fast
+
     def validate(self, kind: str, data: Any, from_csv: bool = False) -> tuple[BaseModel | None, str | None]:
         """Validate one input record. Returns the model, or None and a message naming field and problem."""
         if isinstance(data, BaseModel):
@@ -290,12 +298,7 @@ class RecordRegistry:
         if not isinstance(data, dict):
             return None, f"{kind}: a record must be a JSON object, not {type(data).__name__}"
         if not from_csv:
-            fast = self._fast
-            if fast is None:
-                from rulekit.fastvalidate import FastValidators
-
-                fast = self._fast = FastValidators(self)
-            rec = fast.validate(kind, data)
+            rec = self.fast_validators().validate(kind, data)
             if rec is not None:
                 return rec, None
         else:
