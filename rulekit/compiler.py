@@ -12,7 +12,7 @@ import regex
 
 from rulekit import types as T
 from rulekit import values
-from rulekit.checker import PolicyInfo, Program, RuleInfo, path_of
+from rulekit.checker import PolicyInfo, Program, RuleInfo, _walk, path_of
 from rulekit.runtime import support
 from rulekit.syntax import nodes as n
 
@@ -29,7 +29,9 @@ class WindowPlan:
     keys: tuple[str, ...]
     node: n.Window
     query_filter: bool  # `where` compares with `this`: filter at query time
-    index: int = 0  # position in CompiledProgram.windows: generated code reads `W[index]`
+    index: int  # position in CompiledProgram.windows: generated code reads `W[index]`
+    kind: str  # the subject type it aggregates
+    policy: PolicyInfo | None  # where it was written (its value and `where` may read policy lets)
 
 
 @dataclass
@@ -167,7 +169,6 @@ class Compiler:
     # ---- one kind ------------------------------------------------------------------------------------
     def kind_source(self, plan: KindPlan) -> str:
         ctx = _Ctx(self, plan.kind)
-        body: list[str] = []
         rule_blocks: list[str] = []
         for idx, r in enumerate(plan.rules):
             rule_blocks.append(self.rule_block(r, idx, ctx, plan))
@@ -223,7 +224,7 @@ class Compiler:
     def observe_source(self, plan: KindPlan, ctx: _Ctx) -> str:
         """`observe(r, W, tu)`: add the subject to the state of every window of its kind."""
         lines = ["def observe(r, W, tu):"]
-        specs = [w for w in self.windows.values() if w.node is not None and self._window_kind(w) == plan.kind]
+        specs = [w for w in self.windows.values() if w.kind == plan.kind]
         plan.windows = specs
         if not specs:
             lines.append("    return")
@@ -236,7 +237,7 @@ class Compiler:
             wctx = _Ctx(self, plan.kind)
             wctx.item_var = "r"
             wctx.cache_lets = False
-            wctx.policy = self._window_policy(w)
+            wctx.policy = w.policy
             if w.func == "count":
                 value = "None"
             else:
@@ -259,12 +260,6 @@ class Compiler:
             else:
                 lines.append(f"        {add}")
         return "\n".join(lines) + "\n"
-
-    def _window_kind(self, w: WindowPlan) -> str:
-        return w.id.split(":", 1)[0]
-
-    def _window_policy(self, w: WindowPlan) -> PolicyInfo | None:
-        return getattr(w, "_policy", None)
 
     # ---- expressions ----------------------------------------------------------------------------------
     def ty(self, e: Any) -> T.Type:
@@ -323,7 +318,7 @@ class Compiler:
             return f"_S.index({self.val(e.obj, ctx)}, {self.val(e.index, ctx)})"
         if isinstance(e, n.ListExpr):
             if all(isinstance(i, n.Literal) for i in e.items):
-                return self.const(tuple(self.literal_value(i) for i in e.items), "l")
+                return self.const(tuple(i.value for i in e.items), "l")
             return "[" + ", ".join(self.val(i, ctx) for i in e.items) + "]"
         if isinstance(e, n.Unary):
             if e.op == "not":
@@ -352,9 +347,6 @@ class Compiler:
         if isinstance(e, n.Window):
             return self.window(e, ctx)
         raise AssertionError(e)
-
-    def literal_value(self, e: n.Literal) -> Any:
-        return e.value
 
     def literal(self, e: n.Literal) -> str:
         k = e.kind
@@ -420,8 +412,6 @@ class Compiler:
 
     def is_const(self, e: Any, pol: PolicyInfo, seen: frozenset[str] = frozenset()) -> bool:
         """Whether an expression depends on no subject, no `now` and no window."""
-        from rulekit.checker import _walk
-
         for x in _walk(e):
             if isinstance(x, (n.This, n.Window)):
                 return False
@@ -512,14 +502,13 @@ class Compiler:
         kind = self.p.refs[id(e)].target
         within = self.eval_const(e.within, _Ctx(self, ""))
         within_us = support.us(within)
-        uses_this = e.where is not None and any(isinstance(x, n.This) for x in _walk_nodes(e.where))
+        uses_this = e.where is not None and any(isinstance(x, n.This) for x in _walk(e.where))
         from rulekit.syntax.formatter import format_expr
 
         ident = f"{kind}:{format_expr(e)}"  # identical aggregates share one window
         plan = self.windows.get(ident)
         if plan is None:
-            plan = WindowPlan(ident, e.func, within_us, e.keys, e, uses_this, len(self.windows))
-            plan._policy = ctx.policy  # type: ignore[attr-defined]
+            plan = WindowPlan(ident, e.func, within_us, e.keys, e, uses_this, len(self.windows), kind, ctx.policy)
             self.windows[ident] = plan
         keys = [self.nn(f"r.{k}", _KeyPath(kind, k, self.p), ctx) for k in e.keys]
         key = "(" + ", ".join(keys) + ("," if len(keys) == 1 else "") + ")"
@@ -612,12 +601,6 @@ class _KeyPath:
 
     def __repr__(self) -> str:
         return f"{self.kind}.{self.key}"
-
-
-def _walk_nodes(e: Any) -> list[Any]:
-    from rulekit.checker import _walk
-
-    return _walk(e)
 
 
 def _render_kind(t: T.Type) -> str:
