@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
 from typing import Any, TextIO
 
-from rulekit.report import Report
-
-
-def _default(o: Any) -> Any:
-    if isinstance(o, Decimal):
-        return int(o) if o == o.to_integral_value() else float(o)
-    raise TypeError(type(o).__name__)
+from rulekit.report import Report, dumps_exact
 
 
 def apply_replacements(text: str, spans: list[tuple[int, int, str]]) -> tuple[str, int]:
@@ -83,7 +76,7 @@ class FixWriter:
                 changed = True
                 self.replaced += n
         self.changed += changed
-        self.out.write(json.dumps(fixed, ensure_ascii=False, default=_default) + "\n")
+        self.out.write(dumps_exact(fixed) + "\n")
 
     def close(self) -> None:
         self.out.close()

@@ -148,12 +148,16 @@ def _json_default(o: Any) -> Any:
     raise TypeError(f"not JSON serializable: {type(o).__name__}")
 
 
+def dumps_exact(value: Any, *, indent: int | None = None, separators: tuple[str, str] | None = None) -> str:
+    """`json.dumps` (UTF-8 text kept) where Decimals are exact JSON numbers and datetimes ISO 8601."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent, separators=separators, default=_json_default)
+    return _NUM_RE.sub(r"\1", text) if "\\u0000num:" in text else text
+
+
 def report_json(report: Report, *, indent: int | None = None) -> str:
     """The report as LANGUAGE §6 JSON: one line (compact, like `model_dump_json`) unless `indent` is given."""
     separators = (",", ":") if indent is None else (",", ": ")
-    text = json.dumps(report_dict(report), ensure_ascii=False, indent=indent, separators=separators,
-                      default=_json_default)
-    return _NUM_RE.sub(r"\1", text) if "\\u0000num:" in text else text
+    return dumps_exact(report_dict(report), indent=indent, separators=separators)
 
 
 _set = object.__setattr__

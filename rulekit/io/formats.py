@@ -22,7 +22,6 @@ from rich.text import Text
 
 from rulekit.io.readers import STDIN_NAME, InputRecord
 from rulekit.report import (  # noqa: F401 - report_dict and report_json are re-exported
-    _NUM_RE,
     Action,
     EvalError,
     Evidence,
@@ -30,7 +29,7 @@ from rulekit.report import (  # noqa: F401 - report_dict and report_json are re-
     Violation,
     _action_dict,
     _evidence_dict,
-    _json_default,
+    dumps_exact,
     report_dict,
     report_json,
 )
@@ -137,8 +136,7 @@ def _where(record: InputRecord) -> str:
 def _args_text(args: Mapping[str, Any]) -> str:
     parts = []
     for k, v in args.items():
-        text = _NUM_RE.sub(r"\1", json.dumps(v, ensure_ascii=False, default=_json_default))
-        parts.append(f"{k}={text}")
+        parts.append(f"{k}={dumps_exact(v)}")
     return ", ".join(parts)
 
 
