@@ -187,7 +187,7 @@ class Stream:
         W: Any = None
         if plan.windows:
             ev: datetime = getattr(rec, plan.time_field)
-            tu = (ev - _EPOCH) // _US
+            tu = _t_us(ev)
             W = self.windows
             seen = self._max_seen.get(k)
             late = seen is not None and tu < seen - self.lateness_us

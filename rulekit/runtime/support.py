@@ -119,19 +119,21 @@ def render(value: Any, kind: str) -> str:
     return str(value)
 
 
-def render_list(items: list[Any], kind: str) -> str:
-    """Items joined by `、` (the empty list renders as the empty string); a null item is undetermined."""
+def _no_null_items(items: list[Any], what: str) -> None:
     for x in items:
         if x is None or x is MISSING:
-            raise Undetermined(f"a list shown in the message has a {'missing' if x is MISSING else 'null'} item")
+            raise Undetermined(f"{what} a {'missing' if x is MISSING else 'null'} item")
+
+
+def render_list(items: list[Any], kind: str) -> str:
+    """Items joined by `、` (the empty list renders as the empty string); a null item is undetermined."""
+    _no_null_items(items, "a list shown in the message has")
     return "、".join(render(x, kind) for x in items)
 
 
 def join(items: list[Any], sep: str, kind: str) -> str:
     """`join(list, sep)`: items rendered as in messages, joined by `sep`; a null item is undetermined."""
-    for x in items:
-        if x is None or x is MISSING:
-            raise Undetermined(f"`join` got a {'missing' if x is MISSING else 'null'} item")
+    _no_null_items(items, "`join` got")
     return sep.join(render(x, kind) for x in items)
 
 
