@@ -838,17 +838,11 @@ class MemoryWindowStore(WindowStore):
         return self._window(window_id).spec
 
     def add(self, window_id: str, key: Hashable, t: int, value: Any = None) -> None:
-        try:
-            window = self._windows[window_id]
-        except KeyError:
-            window = self._window(window_id)
+        window = self._window(window_id)
         window.add(key, t, value)
 
     def add_count(self, window_id: str, key: Hashable, t: int) -> int:
-        try:
-            window = self._windows[window_id]
-        except KeyError:
-            window = self._window(window_id)
+        window = self._window(window_id)
         return window.add_count(key, t)
 
     def add_many(
@@ -863,10 +857,7 @@ class MemoryWindowStore(WindowStore):
         return self._window(window_id).add_many(keys, times, values, zero, lateness)
 
     def count(self, window_id: str, key: Hashable, t: int) -> int:
-        try:
-            window = self._windows[window_id]
-        except KeyError:
-            window = self._window(window_id)
+        window = self._window(window_id)
         return window.count(key, t)
 
     def sum(self, window_id: str, key: Hashable, t: int, zero: Any) -> Any:
