@@ -127,9 +127,7 @@ def _parse_now(text: str | None) -> datetime:
 
 
 def _parse_duration(text: str, opt: str) -> timedelta:
-    import re
-
-    if not re.fullmatch(r"(?:\d+[wdhms])+", text.strip()):
+    if not values.is_duration_literal(text.strip()):
         raise UsageError(f"{opt}: not a duration: {text!r} (write 5m, 1h30m, 0s)")
     return values.parse_duration(text.strip())
 

@@ -96,9 +96,7 @@ def _to_duration(v: Any) -> Any:
         return v
     if isinstance(v, str):
         s = v.strip()
-        import re
-
-        if re.fullmatch(r"(?:\d+[wdhms])+", s):
+        if values.is_duration_literal(s):
             return values.parse_duration(s)
     try:
         d = _to_decimal("duration in seconds")(v)

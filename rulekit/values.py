@@ -37,6 +37,14 @@ _DURATION_PART = re.compile(r"(\d+)([wdhms])")
 _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 
 
+DURATION_LITERAL = re.compile(r"(?:\d+[wdhms])+")
+
+
+def is_duration_literal(text: str) -> bool:
+    """Whether `text` is a duration literal such as `1h30m` (digits and units `w d h m s`)."""
+    return DURATION_LITERAL.fullmatch(text) is not None
+
+
 def parse_duration(text: str) -> timedelta:
     """`1h30m` → timedelta. The text must be a valid duration literal."""
     total = 0
