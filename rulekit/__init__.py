@@ -1,12 +1,14 @@
 """rulekit: a declarative rules engine for e-commerce shop policy and compliance."""
 
 from rulekit.diagnostics import Diagnostic, PolicyError
-from rulekit.engine import Engine, Stream, load
-from rulekit.report import Action, EvalError, Evidence, Report, Violation
+from rulekit.engine import Engine, load
+from rulekit.explain import Explanation
+from rulekit.runtime.report import Action, EvalError, Evidence, Report, RuleDescriptor, Violation
+from rulekit.stream import Stream
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Action", "Diagnostic", "Engine", "EvalError", "Evidence", "PolicyError", "Report", "Stream", "Violation",
-    "__version__", "load",
+    "Action", "Diagnostic", "Engine", "EvalError", "Evidence", "Explanation", "PolicyError", "Report",
+    "RuleDescriptor", "Stream", "Violation", "__version__", "load",
 ]

@@ -1,35 +1,174 @@
-"""`rulekit explain`: for one record, each rule's outcome and the value of every sub-expression of its conditions."""
+"""Explains one subject: each rule's outcome and the value of every sub-expression of its conditions."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TextIO
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from rulekit import values
-from rulekit.compiler import Compiler, _Ctx
-from rulekit.engine import Engine, _t_us
+from rulekit.checker import CheckedRule, type_of
+from rulekit.records.convert import show as show_input
 from rulekit.runtime import support
+from rulekit.runtime.report import Report, RuleDescriptor
+from rulekit.stream import event_us
 from rulekit.syntax import nodes as n
+from rulekit.syntax.visitor import iter_child_nodes
+
+if TYPE_CHECKING:
+    from rulekit.engine import Engine
 
 
-def _children(e: Any) -> list[Any]:
-    if isinstance(e, n.Binary):
-        return [e.left, e.right]
-    if isinstance(e, n.Unary):
-        return [e.operand]
-    if isinstance(e, n.IsNull):
-        return [e.operand]
-    if isinstance(e, n.If):
-        return [e.cond, e.then, e.else_]
-    if isinstance(e, n.Call):
-        return list(e.args)
-    if isinstance(e, n.Attr):
-        return [e.obj] if not isinstance(e.obj, (n.Name, n.This)) else []
-    if isinstance(e, n.Index):
-        return [e.obj, e.index]
+@dataclass(frozen=True, slots=True)
+class ValueNode:
+    """One sub-expression: its source text, its value as shown (or why it has none), and its parts."""
+
+    label: str  # `when`, `unless`, or "" below the top
+    text: str
+    value: str
+    determined: bool
+    children: tuple[ValueNode, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleExplanation:
+    """Why one rule fired or not."""
+
+    rule: RuleDescriptor
+    status: str  # `fired`, `not fired`, `undetermined`, `not in effect`
+    detail: str  # the message, the undetermined reason, or the effective range
+    clauses: tuple[ValueNode, ...]
+    lets: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """The report of one subject and, for a valid subject, every rule of its kind explained."""
+
+    report: Report
+    rules: tuple[RuleExplanation, ...]
+    invalid: str | None = None  # why the subject failed validation
+
+    def render(self, where: str = "") -> str:
+        """The explanation as the text `rulekit explain` prints."""
+        r = self.report
+        out = [f"{r.kind or '?'} {r.id if r.id is not None else '(no id)'}: decision {r.decision}"
+               + (f"  ({where})" if where else "")]
+        if self.invalid is not None:
+            out.append(f"invalid input: {self.invalid}")
+            return "\n".join(out) + "\n"
+        if not self.rules:
+            out.append(f"no rules apply to {r.kind}")
+        fired = {v.rule: v for v in r.violations}
+        for x in self.rules:
+            title = f" ({x.rule.title})" if x.rule.title else ""
+            status = {"fired": f"FIRED [{x.rule.severity}] {x.detail}", "undetermined": f"UNDETERMINED: {x.detail}",
+                      "not in effect": f"not in effect ({x.detail})"}.get(x.status, x.status)
+            out.append(f"\n{x.rule.id}{title}: {status}")
+            for c in x.clauses:
+                _render_node(c, 1, out)
+            for name, shown in x.lets:
+                out.append(f"    let {name} = {shown}")
+            v = fired.get(x.rule.id)
+            if v is not None:
+                for a in v.actions:
+                    args = ", ".join(f"{k}={show_input(val)}" for k, val in a.args.items())
+                    out.append(f"    action {a.name}({args})")
+                for e in v.evidence:
+                    out.append(f"    evidence {e.field}[{e.start}:{e.end}] \"{e.text}\" ({e.word})")
+        return "\n".join(out) + "\n"
+
+
+def _render_node(node: ValueNode, depth: int, out: list[str]) -> None:
+    shown = node.value if node.determined else f"undetermined ({node.value})"
+    out.append("    " * depth + (f"{node.label} " if node.label else "") + f"{node.text}  →  {shown}")
+    for c in node.children:
+        _render_node(c, depth + 1, out)
+
+
+def explain(engine: Engine, record: Any, *, kind: str | None, now: datetime) -> Explanation:
+    """See `Engine.explain`: evaluates in a fresh stream, then each sub-expression in a copy of the plan."""
+    stream = engine.stream(now=now)
+    report = stream.push(record, kind=kind)
+    invalid = [e.message for e in report.errors if e.rule is None]
+    if invalid or report.kind is None:
+        return Explanation(report, (), "; ".join(invalid) or "invalid input")
+    k = report.kind
+    rec, _ = engine.validate(record, k)
+    plan = engine.plan(k)
+    ev = getattr(rec, plan.time_field)
+    ctx = _Context(engine, rec, stream.now, stream.windows, event_us(ev))
+    fired = {v.rule: v for v in report.violations}
+    errors = {e.rule: e.message for e in report.errors}
+    out = []
+    for rule in (r for r in engine.program.rules() if r.subject == k):
+        start, end = engine.program.policy(rule.policy).effective
+        if (start is not None and ev < start) or (end is not None and ev >= end):
+            span = f"{start.isoformat() if start else '…'} .. {end.isoformat() if end else '…'}"
+            out.append(RuleExplanation(rule.descriptor, "not in effect",
+                                       f"event time {ev.isoformat()} outside {span}", (), ()))
+            continue
+        if rule.id in fired:
+            status, detail = "fired", fired[rule.id].message
+        elif rule.id in errors:
+            status, detail = "undetermined", errors[rule.id]
+        else:
+            status, detail = "not fired", ""
+        clauses = [("when", rule.when.expr)] if rule.when else []
+        clauses += [("unless", u.expr) for u in rule.unless]
+        nodes = tuple(ctx.tree(rule, e, label) for label, e in clauses)
+        lets = []
+        for name, let in rule.lets.items():
+            ok, val = ctx.value(rule, let.expr)
+            lets.append((name, _show(val, type_of(let.expr).kind) if ok else f"undetermined: {val}"))
+        out.append(RuleExplanation(rule.descriptor, status, detail, nodes, tuple(lets)))
+    return Explanation(report, tuple(out))
+
+
+class _Context:
+    """Evaluates sub-expressions of one subject's rules through `Plan.compile_expression` (never the live plan)."""
+
+    def __init__(self, engine: Engine, rec: Any, now: datetime, windows: Any, tu: int):
+        self.engine, self.rec, self.now, self.windows, self.tu = engine, rec, now, windows, tu
+
+    def value(self, rule: CheckedRule, e: Any) -> tuple[bool, Any]:
+        try:
+            fn = self.engine.compiled.compile_expression(e, rule)
+            return True, fn(self.rec, self.now, self.windows, self.tu)
+        except support.Undetermined as err:
+            return False, err.message
+        except ArithmeticError as err:
+            return False, f"arithmetic error: {err or type(err).__name__}"
+
+    def tree(self, rule: CheckedRule, e: Any, label: str = "") -> ValueNode:
+        ok, val = self.value(rule, e)
+        shown = _show(val, type_of(e).kind) if ok else str(val)
+        kids = tuple(self.tree(rule, c) for c in _shown_children(e))
+        return ValueNode(label, self.text(e), shown, ok, kids)
+
+    def text(self, e: Any) -> str:
+        s = e.span
+        src = self.engine.program.sources.get(s.file)
+        if src is None or s.line == 0:
+            return type(e).__name__
+        lines = src.split("\n")
+        if s.line == s.end_line:
+            return lines[s.line - 1][s.col - 1 : s.end_col - 1]
+        return lines[s.line - 1][s.col - 1 :].strip() + " …"
+
+
+def _shown_children(e: Any) -> list[Any]:
+    """The parts of an expression worth their own line: not literals, not a bare `order` before `.field`."""
+    if isinstance(e, (n.Window, n.ListExpr, n.Template, n.Literal, n.Name, n.This)):
+        return []
     if isinstance(e, n.Quantifier):
-        return [e.collection]
-    return []
+        kids = [e.collection]
+    elif isinstance(e, n.Attr):
+        kids = [] if isinstance(e.obj, (n.Name, n.This)) else [e.obj]
+    else:
+        kids = list(iter_child_nodes(e))
+    return [k for k in kids if not isinstance(k, n.Literal)]
 
 
 def _show(value: Any, kind: str) -> str:
@@ -38,128 +177,28 @@ def _show(value: Any, kind: str) -> str:
     if value is values.MISSING:
         return "missing"
     try:
-        if isinstance(value, list):
-            return "[" + ", ".join(_show(v, kind) for v in value[:10]) + (", …" if len(value) > 10 else "") + "]"
+        if isinstance(value, (list, tuple)):
+            shown = ", ".join(_show(v, _item_kind(v)) for v in value[:10])
+            return "[" + shown + (", …" if len(value) > 10 else "") + "]"
         if kind == "string":
             return f'"{value}"'
-        if kind in ("record",) or hasattr(value, "__slots__") and not isinstance(value, (str, int)):
-            return repr(value)
+        kind_name = getattr(value, "_kind", None)
+        if kind_name is not None:
+            return f"a {kind_name} record"
+        if kind in ("record", "any"):
+            return show_input(value)
         return support.render(value, kind)
     except Exception:  # noqa: BLE001 - explaining must never crash on an odd value
-        return repr(value)
+        return show_input(value)
 
 
-class Explainer:
-    """Evaluates sub-expressions of rule conditions with the engine's compiled environment."""
-
-    def __init__(self, engine: Engine):
-        self.engine = engine
-        self.program = engine.program
-        self.comp = Compiler(self.program)
-        self.comp.g = engine.compiled.globals
-        self.comp.windows = {w.id: w for w in engine.compiled.windows}
-
-    def value(self, e: Any, rule: Any, rec: Any, now: datetime, W: Any, tu: int) -> tuple[str, Any]:
-        ctx = _Ctx(self.comp, rule.subject)
-        ctx.policy = next(p for p in self.program.policies if p.name == rule.policy)
-        ctx.rule = rule
-        ctx.cache_lets = False
-        try:
-            src = self.comp.expr(e, ctx)
-            fn = eval(f"lambda r, now, W, tu: {src}", self.comp.g)  # noqa: S307 - generated
-            return "ok", fn(rec, now, W, tu)
-        except support.Undetermined as err:
-            return "undetermined", err.message
-        except ArithmeticError as err:
-            return "undetermined", f"arithmetic error: {err or type(err).__name__}"
-
-    def text(self, e: Any) -> str:
-        s = e.span
-        src = self.program.sources.get(s.file)
-        if src is None or s.line == 0:
-            return type(e).__name__
-        lines = src.split("\n")
-        if s.line == s.end_line:
-            return lines[s.line - 1][s.col - 1 : s.end_col - 1]
-        first = lines[s.line - 1][s.col - 1 :]
-        return first.strip() + " …"
-
-
-def explain_file(engine: Engine, path: str, kind: str | None, now: datetime, out: TextIO, index: int = 1) -> int:
-    """Explain the `index`-th record of a file. Returns the exit code."""
-    from rulekit.io.readers import read_records
-
-    rec_in = None
-    for i, r in enumerate(read_records(path), 1):
-        if i == index:
-            rec_in = r
-            break
-    if rec_in is None:
-        out.write(f"{path}: no record number {index}\n")
-        return 2
-    if rec_in.data is None:
-        out.write(f"{path}:{rec_in.line}: {rec_in.error}\n")
-        return 0
-    stream = engine.stream(now=now)
-    report = stream.push(rec_in.data, kind=kind, from_csv=rec_in.from_csv)
-    out.write(f"{report.kind} {report.id}: decision {report.decision}  ({path}:{rec_in.line})\n")
-    invalid = [e.message for e in report.errors if e.rule is None]
-    if invalid:
-        out.write("invalid input: " + "; ".join(invalid) + "\n")
-        return 0
-    k = report.kind
-    assert k is not None
-    rec, _ = engine.program.registry.validate(k, rec_in.data, rec_in.from_csv)
-    plan = engine.plan(k)
-    ev = getattr(rec, plan.time_field)
-    tu = _t_us(ev)
-    fired = {v.rule: v for v in report.violations}
-    errors = {e.rule: e.message for e in report.errors}
-    ex = Explainer(engine)
-    if not plan.rules:
-        out.write(f"no rules apply to {k}\n")
-    for rule in plan.rules:
-        pol = next(p for p in engine.program.policies if p.name == rule.policy)
-        start, end = pol.effective
-        title = f" ({rule.title})" if rule.title else ""
-        if (start is not None and ev < start) or (end is not None and ev >= end):
-            out.write(f"\n{rule.id}{title}: not in effect (event time {ev.isoformat()} outside "
-                      f"{start.isoformat() if start else '…'} .. {end.isoformat() if end else '…'})\n")
-            continue
-        if rule.id in fired:
-            v = fired[rule.id]
-            status = f"FIRED [{v.severity}] {v.message}"
-        elif rule.id in errors:
-            status = f"UNDETERMINED: {errors[rule.id]}"
-        else:
-            status = "not fired"
-        out.write(f"\n{rule.id}{title}: {status}\n")
-        clauses = [("when", rule.when.expr)] if rule.when else []
-        clauses += [("unless", u.expr) for u in rule.unless]
-        for label, expr in clauses:
-            _tree(ex, rule, expr, label, rec, now, stream.windows, tu, out, 1)
-        for name, let in rule.lets.items():
-            st, val = ex.value(let.expr, rule, rec, now, stream.windows, tu)
-            kind_ = engine.program.type_of(let.expr).kind
-            shown = _show(val, kind_) if st == "ok" else f"undetermined: {val}"
-            out.write(f"    let {name} = {shown}\n")
-        if rule.id in fired:
-            v = fired[rule.id]
-            for a in v.actions:
-                out.write(f"    action {a.name} {a.args}\n")
-            for e in v.evidence:
-                out.write(f"    evidence {e.field}[{e.start}:{e.end}] \"{e.text}\" ({e.word})\n")
-    return 0
-
-
-def _tree(ex: Explainer, rule: Any, e: Any, label: str, rec: Any, now: datetime, W: Any, tu: int, out: TextIO,
-          depth: int) -> None:
-    st, val = ex.value(e, rule, rec, now, W, tu)
-    kind = ex.program.type_of(e).kind
-    shown = _show(val, kind) if st == "ok" else f"undetermined ({val})"
-    prefix = "    " * depth + (f"{label} " if label else "")
-    out.write(f"{prefix}{ex.text(e)}  →  {shown}\n")
-    for c in _children(e):
-        if isinstance(c, n.Literal):
-            continue
-        _tree(ex, rule, c, "", rec, now, W, tu, out, depth + 1)
+def _item_kind(v: Any) -> str:
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, (int, Decimal)):
+        return "decimal"
+    if hasattr(v, "start") and hasattr(v, "word"):
+        return "match"
+    return "any"

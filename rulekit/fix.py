@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
-from rulekit.report import Report, dumps_exact
+from rulekit.runtime.report import Report, dumps_exact
 
 
 def apply_replacements(text: str, spans: list[tuple[int, int, str]]) -> tuple[str, int]:
@@ -32,7 +32,7 @@ def apply_replacements(text: str, spans: list[tuple[int, int, str]]) -> tuple[st
 class FixWriter:
     """Writes fixed records to a JSONL file and counts what changed."""
 
-    def __init__(self, engine: Any, path: str):
+    def __init__(self, path: str):
         self.out: TextIO = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
         self.records = self.changed = self.replaced = self.left = 0
         self.left_words: dict[str, int] = {}

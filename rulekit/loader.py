@@ -1,60 +1,118 @@
-"""Finds `.rule` files, parses and checks them as one policy set."""
+"""Reads a policy set: the `.rule` files, the wordlist files they name (inside the policy root), the built-in records."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
 from rulekit.checker import Program, check
 from rulekit.diagnostics import Diagnostic, Span
+from rulekit.paths import expand
+from rulekit.resources import builtin_records_path
 from rulekit.syntax import nodes as n
 from rulekit.syntax.parser import parse
+from rulekit.wordlist import Entry, parse_wordlist
 
 
-def policy_files(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, Path]], list[Diagnostic]]:
-    """Expand paths to `(file, policy root)` pairs: a directory is read recursively in sorted
-    order and is the root of its files; a file's root is its own directory."""
-    out: list[tuple[Path, Path]] = []
-    diags: list[Diagnostic] = []
-    seen: set[Path] = set()
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            files = sorted(f for f in p.rglob("*.rule") if f.is_file())
-            if not files:
-                diags.append(Diagnostic("E006", f"no .rule files under `{p}`", Span(str(p), 0, 0, 0, 0)))
-            for f in files:
-                if f.resolve() not in seen:
-                    seen.add(f.resolve())
-                    out.append((f, p))
-        elif p.is_file():
-            if p.resolve() not in seen:
-                seen.add(p.resolve())
-                out.append((p, p.parent))
-        else:
-            diags.append(Diagnostic("E006", f"no such file or directory: `{p}`", Span(str(p), 0, 0, 0, 0)))
-    return out, diags
+@dataclass(frozen=True, slots=True)
+class PolicySources:
+    """Everything the checker reads, already read: parsed files, their text, wordlist entries by source."""
+
+    files: tuple[n.SourceFile, ...]
+    texts: Mapping[str, str]
+    #: (rule file, `source` as written) -> the entries of that wordlist file; absent when it could not be read
+    wordlists: Mapping[tuple[str, str], tuple[Entry, ...]]
+    builtin: n.SourceFile
 
 
-def load_program(paths: Iterable[str | Path]) -> Program:
-    """Parse and check a policy set; every diagnostic is in `Program.diagnostics`."""
-    files, diags = policy_files(paths)
-    parsed: list[n.SourceFile] = []
-    sources: dict[str, str] = {}
-    roots: dict[str, Path] = {}
-    for f, root in files:
+@lru_cache(maxsize=1)
+def builtin_records() -> n.SourceFile:
+    """The parsed declarations of the built-in record types (RECORDS.md)."""
+    path = builtin_records_path()
+    sf, diags = parse(path.read_text(encoding="utf-8"), str(path))
+    if sf is None or diags:
+        raise RuntimeError(f"the built-in record declarations do not parse: {diags}")
+    return sf
+
+
+def read_policies(paths: Iterable[str | Path]) -> tuple[PolicySources, list[Diagnostic]]:
+    """Read and parse the `.rule` files (a directory recursively, sorted; it is the root of its files) and
+    every wordlist source they name. Problems are diagnostics (E001, E006, E007), never exceptions."""
+    found = expand(paths, (".rule",))
+    diags = [Diagnostic("E006", f"no such file or directory: `{p}`", Span(p, 0, 0, 0, 0)) for p in found.missing]
+    diags += [Diagnostic("E006", f"no .rule files under `{p}`", Span(p, 0, 0, 0, 0)) for p in found.empty]
+    files: list[n.SourceFile] = []
+    texts: dict[str, str] = {}
+    wordlists: dict[tuple[str, str], tuple[Entry, ...]] = {}
+    for f, root in found.files:
         name = str(f)
         try:
             text = f.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as e:
             diags.append(Diagnostic("E006", f"cannot read `{f}`: {e}", Span(name, 0, 0, 0, 0)))
             continue
-        sources[name] = text
-        roots[name] = root
+        texts[name] = text
         sf, ds = parse(text, name)
         diags += ds
-        if sf is not None:
-            parsed.append(sf)
-    program = check(parsed, sources, roots)
-    program.diagnostics[:0] = diags
-    return program
+        if sf is None:
+            continue
+        files.append(sf)
+        for lit in _wordlist_sources(sf):
+            key = (name, lit.value)
+            if key not in wordlists:
+                entries = _read_wordlist(f, root, lit, diags)
+                if entries is not None:
+                    wordlists[key] = entries
+    return PolicySources(tuple(files), MappingProxyType(texts), MappingProxyType(wordlists), builtin_records()), diags
+
+
+def load_program(paths: Iterable[str | Path]) -> Program:
+    """Read, parse and check a policy set; every diagnostic is in `Program.diagnostics`."""
+    sources, diags = read_policies(paths)
+    return check(sources.files, sources.texts, sources.wordlists, sources.builtin, diags)
+
+
+def _wordlist_sources(sf: n.SourceFile) -> list[n.Literal]:
+    return [lit for item in sf.items if isinstance(item, n.Policy)
+            for m in item.members if isinstance(m, n.Wordlist) for lit in m.values("source")]
+
+
+def _read_wordlist(rule_file: Path, root: Path, lit: n.Literal, diags: list[Diagnostic]) -> tuple[Entry, ...] | None:
+    target = confine(rule_file, root, lit, diags)
+    if target is None:
+        return None
+    try:
+        data = target.read_bytes()
+    except OSError as e:
+        diags.append(Diagnostic("E006", f"cannot read wordlist file `{lit.value}`: {e}", lit.span))
+        return None
+    entries, problems = parse_wordlist(data)
+    for line, problem in problems:
+        diags.append(Diagnostic("E007", f"{lit.value}:{line}: {problem}", lit.span))
+    return tuple(entries)
+
+
+def confine(rule_file: Path, root: Path, lit: n.Literal, diags: list[Diagnostic]) -> Path | None:
+    """A wordlist `source` path: relative to its .rule file, and inside the policy root (symlinks resolved)."""
+    raw = lit.value
+    base = rule_file.parent
+    target = (base / raw) if not os.path.isabs(raw) else Path(raw)
+    try:
+        real = target.resolve(strict=False)
+        real_root = root.resolve()
+    except (OSError, RuntimeError, ValueError) as e:
+        diags.append(Diagnostic("E006", f"cannot resolve `{raw}`: {e}", lit.span))
+        return None
+    if real != real_root and real_root not in real.parents:
+        diags.append(Diagnostic("E006", f"wordlist source `{raw}` lies outside the policy root `{root}`", lit.span,
+                                "keep wordlist files inside the directory of the policies (symlinks are followed)"))
+        return None
+    if not real.is_file():
+        diags.append(Diagnostic("E006", f"wordlist source `{raw}` does not exist" if not real.exists()
+                                else f"wordlist source `{raw}` is not a file", lit.span))
+        return None
+    return real

@@ -21,6 +21,11 @@ def grammar_path() -> Path:
     return _find("grammar") / "rulekit.lark"
 
 
+def builtin_records_path() -> Path:
+    """The declarations of the built-in record types (RECORDS.md)."""
+    return _HERE / "records" / "builtin.rule"
+
+
 def standard_policies() -> Path:
     """The bundled standard shop-policy library (`policies/`)."""
     return _find("policies")

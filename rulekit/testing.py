@@ -8,7 +8,7 @@ from typing import Any
 
 from rulekit import values
 from rulekit.engine import Engine
-from rulekit.report import Report
+from rulekit.runtime.report import Report
 from rulekit.syntax import nodes as n
 
 _NO_NOW = datetime(2000, 1, 1, tzinfo=values.PLATFORM_TZ)

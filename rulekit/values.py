@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import Any
+
+UTC = UTC
 
 #: The platform's zone: datetimes without an offset are read as UTC+08:00.
 PLATFORM_TZ = timezone(timedelta(hours=8))

@@ -607,7 +607,7 @@ def test_invalid_record_names_field(tmp_path, change, field):
 def test_pydantic_model_same_as_dict(tmp_path):
     eng = engine(tmp_path, WINDOWS.replace("policy w {", 'policy w {\n  rule paid on order {\n    when order.paid_at > order.created_at\n    message "{order.total}"\n  }'))
     d = order(paid_at="2025-06-01T11:00:00")
-    model = eng.program.registry.model("order").model_validate(d)
+    model = eng.record_model("order").model_validate(d)
     a = report_json(eng.evaluate(d, kind="order", now=NOW))
     b = report_json(eng.evaluate(model, kind="order", now=NOW))
     assert a == b
@@ -617,7 +617,7 @@ def test_pydantic_model_same_as_dict(tmp_path):
 def test_pydantic_model_kind_inferred_like_dict(tmp_path):
     eng = engine(tmp_path, one_rule("true"))
     d = order()
-    model = eng.program.registry.model("order").model_validate(d)
+    model = eng.record_model("order").model_validate(d)
     assert report_json(eng.evaluate(d, now=NOW)) == report_json(eng.evaluate(model, now=NOW))
 
 

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rulekit.syntax.formatter import fmt_paths, format_text
+from rulekit.commands.fmt import fmt_paths
+from rulekit.syntax.formatter import format_text
 from rulekit.syntax.parser import KEYWORDS, parse, parse_expr
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,8 +11,8 @@ import pytest
 from rulekit.io import (
     FORMATS,
     InputRecord,
-    RuleInfo,
     Summary,
+    located,
     report_json,
     write_github,
     write_json,
@@ -21,7 +21,7 @@ from rulekit.io import (
     write_sarif,
     write_text,
 )
-from rulekit.report import Action, EvalError, Evidence, Report, Violation
+from rulekit.runtime.report import Action, EvalError, Evidence, Report, RuleDescriptor, Violation
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SARIF_SCHEMA = SHARED / "data" / "sarif" / "sarif-schema-2.1.0.json"
@@ -46,24 +46,30 @@ ORDER = Report(kind="order", id="o1", decision="review", violations=[FREIGHT],
 ALLOWED = Report(kind="listing", id="L-1002", decision="allow")
 HINTED = Report(kind="review", id="R-7", decision="allow", violations=[REVIEW_HINT])
 INVALID = Report(kind=None, id=None, decision="review",
-                 errors=[EvalError(rule=None, message="line 4: not valid JSON: expected a value (column 1)")])
+                 errors=[EvalError(rule=None, message="not valid JSON: expected a value (column 1)")])
+
+def _rule(rule_id: str, title: str | None, severity: str, message: str = "", file: str = "", line: int = 0
+          ) -> RuleDescriptor:
+    policy, _, name = rule_id.partition(".")
+    return RuleDescriptor(rule_id, policy, name, title, "", severity, file, line, message)
+
 
 RULES = [
-    RuleInfo("ad_law.extreme_words", "广告法极限词", "error", "标题含广告法禁用词：{words}", "policies/ad_law.rule", 12),
-    RuleInfo("freight.remote_free_shipping", "偏远地区包邮", "warning", None, "policies/freight.rule", 30),
-    RuleInfo("sla.ship_48h", "48小时发货", "warning"),
-    RuleInfo("review.short_text", None, "info"),
+    _rule("ad_law.extreme_words", "广告法极限词", "error", "标题含广告法禁用词：{words}", "policies/ad_law.rule", 12),
+    _rule("freight.remote_free_shipping", "偏远地区包邮", "warning", "", "policies/freight.rule", 30),
+    _rule("sla.ship_48h", "48小时发货", "warning"),
+    _rule("review.short_text", None, "info"),
 ]
 TITLES = {r.id: r.title for r in RULES if r.title}
 
 
 def pairs() -> list[tuple[InputRecord, Report]]:
     return [
-        (InputRecord("data/上架 listings.jsonl", 1, {"id": "L-1001"}, None, False), BLOCKED),
-        (InputRecord("data/上架 listings.jsonl", 2, {"id": "L-1002"}, None, False), ALLOWED),
-        (InputRecord("orders.json", 3, {"id": "o1"}, None, False), ORDER),
-        (InputRecord("<stdin>", 4, None, "line 4: not valid JSON: expected a value (column 1)", False), INVALID),
-        (InputRecord("reviews.csv", 2, {"id": "R-7"}, None, True), HINTED),
+        (InputRecord("data/上架 listings.jsonl", 1, {"id": "L-1001"}, None, "json"), BLOCKED),
+        (InputRecord("data/上架 listings.jsonl", 2, {"id": "L-1002"}, None, "json"), ALLOWED),
+        (InputRecord("orders.json", 3, {"id": "o1"}, None, "json"), ORDER),
+        (InputRecord("<stdin>", 4, None, "not valid JSON: expected a value (column 1)", "json"), INVALID),
+        (InputRecord("reviews.csv", 2, {"id": "R-7"}, None, "csv"), HINTED),
     ]
 
 
@@ -89,12 +95,12 @@ def test_report_json_key_order_and_evidence_fields() -> None:
                                                   "start": 4, "end": 7, "category": "极限用语", "replacement": "实惠"}]
     invalid = json.loads(report_json(INVALID))
     assert invalid == {"kind": None, "id": None, "decision": "review", "violations": [],
-                       "errors": [{"rule": None, "message": "line 4: not valid JSON: expected a value (column 1)"}]}
+                       "errors": [{"rule": None, "message": "not valid JSON: expected a value (column 1)"}]}
 
 
 def test_write_jsonl_exact_bytes() -> None:
     out = io.StringIO()
-    summary = write_jsonl([(InputRecord("orders.jsonl", 1, {}, None, False), ORDER)], out)
+    summary = write_jsonl([(InputRecord("orders.jsonl", 1, {}, None, "json"), ORDER)], out)
     assert out.getvalue().encode("utf-8") == (EXPECTED_ORDER_JSON + "\n").encode("utf-8")
     assert "\\u" not in out.getvalue()
     assert summary.records == 1
@@ -114,7 +120,9 @@ def test_write_json_pretty_array() -> None:
     text = out.getvalue()
     assert text.startswith("[\n  {\n    \"kind\": \"listing\",")
     assert "广告法禁用词" in text
-    assert json.loads(text) == [json.loads(report_json(r)) for _, r in pairs()]
+    assert json.loads(text) == [json.loads(report_json(located(rec, r))) for rec, r in pairs()]
+    # the input error carries its location once: JSON has no other place for it
+    assert json.loads(text)[3]["errors"][0]["message"] == "<stdin>:4: not valid JSON: expected a value (column 1)"
     empty = io.StringIO()
     write_json([], empty)
     assert json.loads(empty.getvalue()) == []
@@ -137,7 +145,7 @@ def test_text_groups_by_record_and_summarises_without_ansi() -> None:
     assert '          → set_shipping_fee(fee="20.00", region="新疆")' in lines
     assert "  undetermined sla.ship_48h  order.paid_at is null" in lines
     assert "? (no id)  review  <stdin>:4" in lines
-    assert "  invalid input  line 4: not valid JSON: expected a value (column 1)" in lines
+    assert "  invalid input  not valid JSON: expected a value (column 1)" in lines
     assert "review R-7  allow  reviews.csv:2" in lines  # allowed, but with an info finding
     assert "L-1002" not in text  # allowed with no findings: only counted
     assert "1 record allowed with no findings" in text
@@ -175,7 +183,7 @@ def test_text_does_not_interpret_markup_in_user_text() -> None:
     report = Report(kind="listing", id="[bold]L-9[/bold]", decision="review",
                     violations=[Violation(rule="p.r", policy="p", severity="warning", message="标题含[red]方括号[/red]")])
     out = io.StringIO()
-    write_text([(InputRecord("a.jsonl", 1, {}, None, False), report)], out, color=False, rule_titles={})
+    write_text([(InputRecord("a.jsonl", 1, {}, None, "json"), report)], out, color=False, rule_titles={})
     assert "[bold]L-9[/bold]" in out.getvalue() and "标题含[red]方括号[/red]" in out.getvalue()
 
 
@@ -257,7 +265,7 @@ def test_sarif_adds_rules_it_was_not_told_about() -> None:
     extra = Report(kind="shop", id="S1", decision="block",
                    violations=[Violation(rule="qual.expired", policy="qual", severity="error", message="营业执照已过期")])
     out = io.StringIO()
-    write_sarif([(InputRecord("shops.jsonl", 1, {}, None, False), extra)], out, tool_version="0.1.0", rules=[])
+    write_sarif([(InputRecord("shops.jsonl", 1, {}, None, "json"), extra)], out, tool_version="0.1.0", rules=[])
     run = json.loads(out.getvalue())["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == ["rulekit/invalid-input", "qual.expired"]
@@ -274,7 +282,7 @@ def test_github_commands_per_violation_and_error() -> None:
         "::error file=data/上架 listings.jsonl,line=1,title=ad_law.extreme_words::listing L-1001: 标题含广告法禁用词：最便宜",
         "::warning file=orders.json,line=3,title=freight.remote_free_shipping::order o1: 偏远地区（新疆）不包邮，应收运费¥20.00",
         "::warning file=orders.json,line=3,title=sla.ship_48h::order o1: undetermined: order.paid_at is null",
-        "::error title=rulekit/invalid-input::line 4: not valid JSON: expected a value (column 1)",
+        "::error title=rulekit/invalid-input::<stdin>:4: not valid JSON: expected a value (column 1)",
         "::notice file=reviews.csv,line=2,title=review.short_text::review R-7: 评价过短：好",
     ]
 
@@ -283,7 +291,7 @@ def test_github_escaping() -> None:
     report = Report(kind="listing", id="L-1", decision="block", violations=[Violation(
         rule="p.r", policy="p", severity="error", message="折扣100%\r\n第二行: 好,的")])
     out = io.StringIO()
-    write_github([(InputRecord("dir,1/a:b.jsonl", 7, {}, None, False), report)], out)
+    write_github([(InputRecord("dir,1/a:b.jsonl", 7, {}, None, "json"), report)], out)
     assert out.getvalue() == "::error file=dir%2C1/a%3Ab.jsonl,line=7,title=p.r::listing L-1: 折扣100%25%0D%0A第二行: 好,的\n"
 
 

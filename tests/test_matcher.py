@@ -21,7 +21,12 @@ from rulekit.runtime.matcher import (
     invalid_entries,
     match_key,
 )
-from rulekit.runtime.wordlist_file import parse_wordlist, read_wordlist_file
+from rulekit.wordlist import parse_wordlist
+
+
+def read_wordlist_file(path, mode=None):
+    """A wordlist file's entries (the loader reads the bytes; `parse_wordlist` parses them)."""
+    return parse_wordlist(Path(path).read_bytes(), mode=mode)
 
 try:
     import ahocorasick_rs  # noqa: F401
@@ -306,7 +311,7 @@ def test_missing_wordlist_file_raises_oserror(tmp_path: Path) -> None:
 
 
 def test_separator_regex_is_exactly_not_letter_or_digit() -> None:
-    from rulekit.runtime.matcher import _SEPARATORS
+    from rulekit.wordlist import _SEPARATORS
 
     for cp in range(sys.maxunicode + 1):
         if 0xD800 <= cp <= 0xDFFF:

@@ -42,7 +42,7 @@ def test_jsonl_records_in_order_with_lines_and_exact_numbers(tmp_path: Path) -> 
     assert first["price"] == Decimal("99.90") and isinstance(first["price"], Decimal)
     assert first["stock"] == 12 and type(first["stock"]) is int
     assert got[2].data is not None and str(got[2].data["price"]) == "129.00"
-    assert all(r.source == path and r.error is None and not r.from_csv for r in got)
+    assert all(r.source == path and r.error is None and r.format == "json" for r in got)
 
 
 def test_ndjson_extension_and_uppercase_extension(tmp_path: Path) -> None:
@@ -70,16 +70,16 @@ def test_jsonl_bad_lines_keep_position_and_order(tmp_path: Path) -> None:
     got = records(write(tmp_path, "listings.jsonl", content))
     assert [r.line for r in got] == [1, 2, 3, 4, 5, 6]
     assert [r.data is not None for r in got] == [True, False, False, False, False, True]
-    assert got[1].error == "line 2: not valid JSON: expected ',' between items (column 34)"
-    assert got[2].error == "line 3: expected a JSON object, got an array"
-    assert got[3].error is not None and got[3].error.startswith("line 4: not valid JSON: expected a value (column 1)")
-    assert got[4].error == "line 5: expected a JSON object, got a string"
+    assert got[1].error == "not valid JSON: expected ',' between items (column 34)"
+    assert got[2].error == "expected a JSON object, got an array"
+    assert got[3].error is not None and got[3].error.startswith("not valid JSON: expected a value (column 1)")
+    assert got[4].error == "expected a JSON object, got a string"
     assert got[5].data is not None and got[5].data["id"] == "L-1003"
 
 
 def test_jsonl_nan_is_not_json(tmp_path: Path) -> None:
     got = records(write(tmp_path, "orders.jsonl", '{"id": "o1", "total": NaN}\n{"id": "o2", "total": 10}\n'))
-    assert got[0].data is None and got[0].error == "line 1: not valid JSON: NaN is not a JSON number"
+    assert got[0].data is None and got[0].error == "not valid JSON: NaN is not a JSON number"
     assert got[1].data == {"id": "o2", "total": 10}
 
 
@@ -88,7 +88,7 @@ def test_jsonl_undecodable_byte_is_an_error_record_for_that_line(tmp_path: Path)
     got = records(write(tmp_path, "listings.jsonl", content))
     assert [r.line for r in got] == [1, 2, 3]
     assert got[1].data is None
-    assert got[1].error == "line 2: not valid UTF-8: byte 0xff (column 29)"
+    assert got[1].error == "not valid UTF-8: byte 0xff (column 29)"
     assert got[2].data is not None and got[2].data["title"] == "国家级品质 保温杯"
 
 
@@ -120,8 +120,8 @@ def test_json_array_element_lines(tmp_path: Path) -> None:
     assert [r.line for r in got] == [3, 5, 8, 9, 9]
     assert got[0].data == {"id": "o1", "region": "新疆", "total": Decimal("50.00")}
     assert got[1].data == {"id": "o2", "region": "浙江", "total": 120}
-    assert got[2].error == "line 8: array element 3 is a number, not an object"
-    assert got[3].error == "line 9: array element 4 is null, not an object"
+    assert got[2].error == "array element 3 is a number, not an object"
+    assert got[3].error == "array element 4 is null, not an object"
     assert got[4].data == {"id": "o3"}
 
 
@@ -140,19 +140,19 @@ def test_invalid_json_file_is_one_error_record(tmp_path: Path) -> None:
     got = records(write(tmp_path, "orders.json", content))
     assert len(got) == 1
     assert got[0].line == 3 and got[0].data is None
-    assert got[0].error == "line 3: not valid JSON: expected ',' between items (column 15)"
+    assert got[0].error == "not valid JSON: expected ',' between items (column 15)"
 
 
 def test_json_trailing_garbage_and_unclosed_array(tmp_path: Path) -> None:
     extra = records(write(tmp_path, "a.json", '{"id": "o1"}\n{"id": "o2"}\n'))
-    assert len(extra) == 1 and extra[0].error == "line 2: not valid JSON: unexpected text after the JSON value (column 1)"
+    assert len(extra) == 1 and extra[0].error == "not valid JSON: unexpected text after the JSON value (column 1)"
     unclosed = records(write(tmp_path, "b.json", '[{"id": "o1"},\n {"id": "o2"}\n'))
     assert len(unclosed) == 1 and unclosed[0].data is None and unclosed[0].line == 3
 
 
 def test_json_scalar_and_empty_file(tmp_path: Path) -> None:
     scalar = records(write(tmp_path, "a.json", '"订单"'))
-    assert len(scalar) == 1 and scalar[0].error == "line 1: the file holds a string, not an object or an array of objects"
+    assert len(scalar) == 1 and scalar[0].error == "the file holds a string, not an object or an array of objects"
     empty = records(write(tmp_path, "b.json", "\n\n"))
     assert len(empty) == 1 and empty[0].data is None
     assert empty[0].error is not None and "empty file" in empty[0].error
@@ -161,7 +161,7 @@ def test_json_scalar_and_empty_file(tmp_path: Path) -> None:
 def test_json_undecodable_byte(tmp_path: Path) -> None:
     got = records(write(tmp_path, "a.json", b'[\n{"id": "o1"},\n{"id": "\xc0"}\n]'))
     assert len(got) == 1 and got[0].line == 3
-    assert got[0].error == "line 3: not valid UTF-8: byte 0xc0 (column 9)"
+    assert got[0].error == "not valid UTF-8: byte 0xc0 (column 9)"
 
 
 # --- CSV -------------------------------------------------------------------------------------
@@ -177,7 +177,7 @@ def test_csv_rows_headers_and_empty_cells(tmp_path: Path) -> None:
     assert [r.line for r in got] == [2, 3]
     assert got[0].data == {"id": "L-1001", "title": "全网最便宜的连衣裙", "price": "99.90", "coupon_code": None}
     assert got[1].data == {"id": "L-1002", "title": "纯棉T恤, 夏季新款", "price": "49", "coupon_code": "SUMMER10"}
-    assert all(r.from_csv and r.error is None for r in got)
+    assert all(r.format == "csv" and r.error is None for r in got)
 
 
 def test_csv_physical_lines_wrong_cell_count_and_blank_rows(tmp_path: Path) -> None:
@@ -193,17 +193,17 @@ def test_csv_physical_lines_wrong_cell_count_and_blank_rows(tmp_path: Path) -> N
     got = records(write(tmp_path, "listings.csv", content))
     assert [r.line for r in got] == [2, 5, 7, 8]
     assert got[0].data == {"id": "L-1", "title": "第一行\n第二行", "price": "10"}
-    assert got[1].data is None and got[1].error == "line 5: row has 2 cells, the header has 3"
-    assert got[2].error == "line 7: row has 4 cells, the header has 3"
+    assert got[1].data is None and got[1].error == "row has 2 cells, the header has 3"
+    assert got[2].error == "row has 4 cells, the header has 3"
     assert got[3].data == {"id": "L-4", "title": "国家级", "price": "8"}
-    assert all(r.from_csv for r in got)
+    assert all(r.format == "csv" for r in got)
 
 
 def test_csv_undecodable_byte_is_an_error_record_for_that_row(tmp_path: Path) -> None:
     content = b"id,title\n" + b"L-1,\xe5\xa5\xb3\xff\n" + "L-2,男装\n".encode()
     got = records(write(tmp_path, "listings.csv", content))
     assert [r.line for r in got] == [2, 3]
-    assert got[0].data is None and got[0].error == "line 2: not valid UTF-8: byte 0xff in cell 2"
+    assert got[0].data is None and got[0].error == "not valid UTF-8: byte 0xff in cell 2"
     assert got[1].data == {"id": "L-2", "title": "男装"}
 
 
@@ -211,13 +211,13 @@ def test_csv_duplicate_header_makes_every_row_an_error(tmp_path: Path) -> None:
     got = records(write(tmp_path, "listings.csv", "id,title,title\nL-1,a,b\nL-2,c,d\n"))
     assert [r.line for r in got] == [2, 3]
     assert all(r.data is None for r in got)
-    assert got[0].error == 'line 2: the header (line 1) names column "title" twice'
+    assert got[0].error == 'the header (line 1) names column "title" twice'
 
 
 def test_csv_unnamed_column_is_ignored_unless_it_has_a_value(tmp_path: Path) -> None:
     got = records(write(tmp_path, "listings.csv", "id,title,\nL-1,女装,\nL-2,男装,备注\n"))
     assert got[0].data == {"id": "L-1", "title": "女装"}
-    assert got[1].data is None and got[1].error == "line 3: cell 3 has a value but its column has no name in the header"
+    assert got[1].data is None and got[1].error == "cell 3 has a value but its column has no name in the header"
 
 
 def test_csv_header_only_and_empty_file(tmp_path: Path) -> None:
@@ -239,7 +239,7 @@ def test_stdin_json_lines_with_blank_lines_first() -> None:
     stdin = io.StringIO(f"\n\n{LISTING_1}\n坏行\n{LISTING_2}\n")
     got = records("-", stdin)
     assert [r.line for r in got] == [3, 4, 5]
-    assert got[1].data is None and got[1].error is not None and got[1].error.startswith("line 4: not valid JSON")
+    assert got[1].data is None and got[1].error is not None and got[1].error.startswith("not valid JSON")
 
 
 def test_stdin_bytes_bom_crlf_and_bad_byte() -> None:
@@ -248,7 +248,7 @@ def test_stdin_bytes_bom_crlf_and_bad_byte() -> None:
     got = records("-", stdin)
     assert [r.line for r in got] == [1, 2, 3]
     assert got[0].data is not None and got[0].data["title"] == "全网最便宜的连衣裙"
-    assert got[1].error == "line 2: not valid UTF-8: byte 0xff (column 25)"
+    assert got[1].error == "not valid UTF-8: byte 0xff (column 25)"
     assert got[2].data is not None and got[2].data["id"] == "L-1002"
 
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from rulekit.runtime.windows import (
     SNAPSHOT_FORMAT,
+    SNAPSHOT_VERSION,
     BoundWindow,
     MemoryWindowStore,
     WindowSpec,
@@ -66,7 +67,7 @@ class Reference:
 def _specs(w: dict[str, int]) -> list[WindowSpec]:
     return [
         WindowSpec("orders", "count", w["orders"]),
-        WindowSpec("cheap", "count", w["cheap"]),  # filtered with `where` at query time: keeps projections
+        WindowSpec("cheap", "count", w["cheap"], keeps_values=True),  # filtered with `where` at query time: keeps projections
         WindowSpec("total", "sum", w["total"]),
         WindowSpec("wait", "sum", w["wait"]),
         WindowSpec("units", "sum", w["units"]),
@@ -131,14 +132,12 @@ withins = st.fixed_dictionaries(
     withins=withins,
     lateness=st.integers(0, 20),
     events=st.lists(event, max_size=70),
-    chunk=st.integers(1, 9),
     where=st.sampled_from(PREDICATES),
 )
 def test_aggregates_equal_a_naive_reference(
     withins: dict[str, int],
     lateness: int,
     events: list[tuple[int, int, int, int, Any, int]],
-    chunk: int,
     where: Predicate,
 ) -> None:
     specs = _specs(withins)
@@ -178,43 +177,6 @@ def test_aggregates_equal_a_naive_reference(
         assert store.key_count() == keys
         assert store.entry_count() == entries
 
-    # The same stream fed in chunks through `add_many` gives the same answers to every subject that is not late.
-    batched = MemoryWindowStore()
-    for spec in specs:
-        batched.register(spec)
-    for start in range(0, len(stream), chunk):
-        part = stream[start : start + chunk]
-        keys_ = [s[0] for s in part]
-        times = [s[1] for s in part]
-        got = {
-            "orders": batched.add_many("orders", keys_, times, lateness=lateness),
-            "cheap": batched.add_many(
-                "cheap", keys_, times, [{"total": s[4], "buyer": s[3]} for s in part], lateness=lateness
-            ),
-            "total": batched.add_many(
-                "total", keys_, times, [Decimal(s[2]).scaleb(-2) for s in part], ZERO_DEC, lateness
-            ),
-            "wait": batched.add_many("wait", keys_, times, [timedelta(seconds=s[2]) for s in part], ZERO_TD, lateness),
-            "units": batched.add_many("units", keys_, times, [s[2] for s in part], 0, lateness),
-            "buyers": batched.add_many("buyers", keys_, times, [s[3] for s in part], lateness=lateness),
-        }
-        for i, (key, t, _, _, _, late) in enumerate(part):
-            if late:
-                continue
-            history = Reference(specs)
-            for s in stream[: start + i + 1]:
-                _feed_one(history, s[0], s[1], s[2], s[3], s[4])
-            assert got["orders"][i] == history.count("orders", key, t)
-            assert got["cheap"][i] == history.count("cheap", key, t)
-            assert got["total"][i] == history.sum("total", key, t, ZERO_DEC)
-            assert got["wait"][i] == history.sum("wait", key, t, ZERO_TD)
-            assert got["units"][i] == history.sum("units", key, t, 0)
-            assert got["buyers"][i] == history.distinct("buyers", key, t)
-        batched.advance(max(s[1] for s in stream[: start + len(part)]) - lateness)
-    if max_seen is not None:
-        batched.advance(max_seen - lateness + 1)
-        assert batched.key_count() == store.key_count()
-        assert batched.entry_count() == store.entry_count()
 
 
 # ---- exact boundaries ---------------------------------------------------------------------------------------
@@ -329,17 +291,18 @@ def test_distinct_takes_unhashable_values() -> None:
     assert store.distinct("d", ("k",), 12) == 2
 
 
-def test_a_count_window_starts_keeping_values_in_place() -> None:
-    store = _store(WindowSpec("c", "count", 10))
+def test_a_values_window_is_laid_out_at_registration() -> None:
+    store = _store(WindowSpec("c", "count", 10, keeps_values=True), WindowSpec("n", "count", 10))
     handle = store.window("c")
-    handle.add(("k",), 1)
-    assert handle.add_count(("k",), 2) == 2
+    handle.add(("k",), 1, {"total": 1})
     handle.add(("k",), 3, {"total": 5})
-    assert handle.values(("k",), 3) == [None, None, {"total": 5}]
-    assert store.values("c", ("k",), 3) == [None, None, {"total": 5}]
-    assert handle.count(("k",), 3) == 3
+    assert handle.values(("k",), 3) == [{"total": 1}, {"total": 5}]
+    assert handle.count(("k",), 3) == 2
     store.advance(12)
     assert store.values("c", ("k",), 12) == [{"total": 5}]
+    # a window that keeps no values refuses one instead of silently changing its layout
+    with pytest.raises(ValueError, match="keeps no values"):
+        store.add("n", ("k",), 1, {"total": 1})
 
 
 def test_registration_and_errors() -> None:
@@ -418,8 +381,8 @@ class Forwarding(WindowStore):
     def values(self, window_id: str, key: Hashable, t: int) -> list[Any]:
         return self.inner.values(window_id, key, t)
 
-    def advance(self, watermark: int) -> None:
-        self.inner.advance(watermark)
+    def advance(self, watermark: int, kind: str | None = None) -> None:
+        self.inner.advance(watermark, kind)
 
     def key_count(self) -> int:
         return self.inner.key_count()
@@ -427,36 +390,33 @@ class Forwarding(WindowStore):
     def entry_count(self) -> int:
         return self.inner.entry_count()
 
-    def snapshot(self, path: Path) -> None:
-        self.inner.snapshot(path)
+    def snapshot(self, path: Path, meta: dict[str, Any] | None = None) -> None:
+        self.inner.snapshot(path, meta)
 
     @classmethod
-    def restore(cls, path: Path) -> Forwarding:
+    def restore(cls, path: Path, decode_record: Any = None) -> Forwarding:
         store = cls()
-        store.inner = MemoryWindowStore.restore(path)
+        store.inner = MemoryWindowStore.restore(path, decode_record)
         return store
 
     def spec(self, window_id: str) -> WindowSpec:
         return self.inner.spec(window_id)
 
 
-def test_default_handle_and_batch_work_on_the_abstract_methods() -> None:
+def test_default_handle_works_on_the_abstract_methods() -> None:
     store = Forwarding()
     store.register(WindowSpec("c", "count", 10))
     store.register(WindowSpec("s", "sum", 10))
     store.register(WindowSpec("d", "distinct", 10))
     handle = store.window("c")
     assert isinstance(handle, BoundWindow)
-    assert handle.add_count(("k",), 1) == 1
+    handle.add(("k",), 1)
     handle.add(("k",), 2)
     assert handle.count(("k",), 2) == 2
-    assert handle.add_many([("k",), ("j",)], [3, 4]) == [3, 1]
-    assert store.add_many("s", [("k",), ("k",)], [5, 6], [Decimal("1.5"), Decimal("2")], ZERO_DEC) == [
-        Decimal("1.5"),
-        Decimal("3.5"),
-    ]
+    for t, v in ((5, Decimal("1.5")), (6, Decimal("2"))):
+        store.window("s").add(("k",), t, v)
+        store.window("d").add(("k",), t, "x")
     assert store.window("s").sum(("k",), 6, ZERO_DEC) == Decimal("3.5")
-    assert store.window("d").add_many([("k",), ("k",)], [5, 6], ["x", "x"]) == [1, 1]
     assert store.window("d").distinct(("k",), 6) == 1
     assert store.window("s").values(("k",), 6) == [Decimal("1.5"), Decimal("2")]
 
@@ -485,7 +445,7 @@ def test_snapshot_and_restore_round_trip(tmp_path: Path) -> None:
     tz8 = timezone(timedelta(hours=8))
     specs = [
         WindowSpec("c", "count", 10 * MINUTE),
-        WindowSpec("p", "count", 5 * MINUTE),
+        WindowSpec("p", "count", 5 * MINUTE, keeps_values=True),
         WindowSpec("money", "sum", 60 * MINUTE),
         WindowSpec("wait", "sum", 60 * MINUTE),
         WindowSpec("d", "distinct", 60 * MINUTE),
@@ -519,7 +479,7 @@ def test_snapshot_and_restore_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "windows.json"
     store.snapshot(path)
     doc = json.loads(path.read_text(encoding="utf-8"))
-    assert doc["format"] == SNAPSHOT_FORMAT and doc["version"] == 1
+    assert doc["format"] == SNAPSHOT_FORMAT and doc["version"] == SNAPSHOT_VERSION
     restored = MemoryWindowStore.restore(path)
     assert restored.watermark == store.watermark
     assert restored.specs() == store.specs()

@@ -2,9 +2,10 @@
 
 from rulekit.io.formats import (
     FORMATS,
-    RuleInfo,
     Summary,
+    located,
     report_json,
+    rule_stub,
     write_github,
     write_json,
     write_jsonl,
@@ -15,10 +16,11 @@ from rulekit.io.formats import (
 from rulekit.io.readers import STDIN_NAME, InputRecord, read_records
 
 __all__ = [
+    "located",
+    "rule_stub",
     "FORMATS",
     "STDIN_NAME",
     "InputRecord",
-    "RuleInfo",
     "Summary",
     "read_records",
     "report_json",

@@ -21,11 +21,12 @@ from rich.table import Table
 from rich.text import Text
 
 from rulekit.io.readers import STDIN_NAME, InputRecord
-from rulekit.report import (  # noqa: F401 - report_dict and report_json are re-exported
+from rulekit.runtime.report import (  # noqa: F401 - report_dict and report_json are re-exported
     Action,
     EvalError,
     Evidence,
     Report,
+    RuleDescriptor,
     Violation,
     _action_dict,
     _evidence_dict,
@@ -87,16 +88,21 @@ class Summary:
         return self.worst is not None and _LEVEL_RANK[self.worst] >= _LEVEL_RANK[fail_on]
 
 
-@dataclass(frozen=True, slots=True)
-class RuleInfo:
-    """What SARIF says about a rule: its id, title, default severity and where it is defined."""
+def rule_stub(rule_id: str, title: str | None, severity: str, message: str = "") -> RuleDescriptor:
+    """A descriptor for a rule id the caller did not list (and for `rulekit/invalid-input`)."""
+    policy, _, name = rule_id.rpartition(".")
+    return RuleDescriptor(rule_id, policy, name, title, "", severity, "", 0, message)
 
-    id: str
-    title: str | None
-    severity: str
-    message_hint: str | None = None
-    policy_file: str | None = None
-    line: int | None = None
+
+def located(record: InputRecord, report: Report) -> Report:
+    """The report with the input's location (`file:line: `) before each input error, for formats that have
+    no location of their own (JSON, JSON lines): LANGUAGE §6 asks the line number of an unreadable record."""
+    if not any(e.rule is None for e in report.errors):
+        return report
+    where = _where(record)
+    errors = [e if e.rule is not None else e.model_copy(update={"message": f"{where}: {e.message}"})
+              for e in report.errors]
+    return report.model_copy(update={"errors": errors})
 
 
 # --- JSON and JSON lines ---------------------------------------------------------------------
@@ -107,9 +113,9 @@ class RuleInfo:
 def write_jsonl(pairs: Iterable[Pair], out: TextIO) -> Summary:
     """One report per line, in input order, and nothing else."""
     summary = Summary()
-    for _, report in pairs:
+    for record, report in pairs:
         summary.add(report)
-        out.write(report_json(report))
+        out.write(report_json(located(record, report)))
         out.write("\n")
     return summary
 
@@ -118,10 +124,10 @@ def write_json(pairs: Iterable[Pair], out: TextIO) -> Summary:
     """A JSON array of the reports, indented by 2, written one report at a time."""
     summary = Summary()
     out.write("[")
-    for n, (_, report) in enumerate(pairs):
+    for n, (record, report) in enumerate(pairs):
         summary.add(report)
         out.write(",\n  " if n else "\n  ")
-        out.write(report_json(report, indent=2).replace("\n", "\n  "))
+        out.write(report_json(located(record, report), indent=2).replace("\n", "\n  "))
     out.write("\n]\n" if summary.records else "]\n")
     return summary
 
@@ -247,19 +253,19 @@ def _artifact_uri(source: str) -> str:
     return quote(path.as_posix(), safe="/")
 
 
-def _rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
+def _rule_descriptor(rule: RuleDescriptor) -> dict[str, Any]:
     descriptor: dict[str, Any] = {
         "id": rule.id,
         "name": rule.title or rule.id,
         "shortDescription": {"text": rule.title or rule.id},
     }
-    if rule.message_hint:
-        descriptor["fullDescription"] = {"text": rule.message_hint}
+    if rule.message:
+        descriptor["fullDescription"] = {"text": rule.message}
     descriptor["defaultConfiguration"] = {"level": _SARIF_LEVEL.get(rule.severity, "warning")}
     properties: dict[str, Any] = {}
-    if rule.policy_file is not None:
-        properties["policyFile"] = rule.policy_file
-    if rule.line is not None:
+    if rule.file:
+        properties["policyFile"] = rule.file
+    if rule.line:
         properties["policyLine"] = rule.line
     if properties:
         descriptor["properties"] = properties
@@ -269,15 +275,15 @@ def _rule_descriptor(rule: RuleInfo) -> dict[str, Any]:
 class _SarifRules:
     """driver.rules, growing when a result names a rule the caller did not list."""
 
-    def __init__(self, rules: Sequence[RuleInfo]) -> None:
+    def __init__(self, rules: Sequence[RuleDescriptor]) -> None:
         self.descriptors: list[dict[str, Any]] = []
         self.index: dict[str, int] = {}
         for rule in rules:
             self.add(rule)
-        self.add(RuleInfo(INVALID_INPUT_RULE, "invalid input", "error",
-                          "An input record could not be read or does not match its record type."))
+        self.add(rule_stub(INVALID_INPUT_RULE, "invalid input", "error",
+                           "An input record could not be read or does not match its record type."))
 
-    def add(self, rule: RuleInfo) -> int:
+    def add(self, rule: RuleDescriptor) -> int:
         if rule.id not in self.index:
             self.index[rule.id] = len(self.descriptors)
             self.descriptors.append(_rule_descriptor(rule))
@@ -297,7 +303,7 @@ def _sarif_result(rules: _SarifRules, rule_id: str, severity: str, message: str,
         location["logicalLocations"] = [{"name": report.id, "fullyQualifiedName": name, "kind": "object"}]
     result: dict[str, Any] = {
         "ruleId": rule_id,
-        "ruleIndex": rules.add(RuleInfo(rule_id, None, severity)),
+        "ruleIndex": rules.add(rule_stub(rule_id, None, severity)),
         "level": _SARIF_LEVEL[severity],
         "message": {"text": message},
         "locations": [location],
@@ -307,7 +313,7 @@ def _sarif_result(rules: _SarifRules, rule_id: str, severity: str, message: str,
     return result
 
 
-def sarif_log(pairs: Iterable[Pair], *, tool_version: str, rules: Sequence[RuleInfo],
+def sarif_log(pairs: Iterable[Pair], *, tool_version: str, rules: Sequence[RuleDescriptor],
               summary: Summary | None = None) -> dict[str, Any]:
     """The SARIF 2.1.0 log (one run) for the reports, as a dict."""
     known = _SarifRules(rules)
@@ -337,7 +343,7 @@ def sarif_log(pairs: Iterable[Pair], *, tool_version: str, rules: Sequence[RuleI
     }
 
 
-def write_sarif(pairs: Iterable[Pair], out: TextIO, *, tool_version: str, rules: Sequence[RuleInfo]) -> Summary:
+def write_sarif(pairs: Iterable[Pair], out: TextIO, *, tool_version: str, rules: Sequence[RuleDescriptor]) -> Summary:
     """One SARIF 2.1.0 log: driver rules, one result per violation, undetermined rule and invalid input."""
     summary = Summary()
     log = sarif_log(pairs, tool_version=tool_version, rules=rules, summary=summary)
@@ -378,7 +384,9 @@ def write_github(pairs: Iterable[Pair], out: TextIO) -> Summary:
             out.write(_gh_command(_GITHUB_COMMAND[v.severity], record, v.rule, v.message, report))
         for e in report.errors:
             if e.rule is None:
-                out.write(_gh_command("error", record, INVALID_INPUT_RULE, e.message, report))
+                # standard input has no file for GitHub to point at: the line goes into the message
+                message = f"{_where(record)}: {e.message}" if record.source == STDIN_NAME else e.message
+                out.write(_gh_command("error", record, INVALID_INPUT_RULE, message, report))
             else:
                 out.write(_gh_command("warning", record, e.rule, f"undetermined: {e.message}", report))
     return summary
@@ -395,7 +403,7 @@ FORMATS: dict[str, Callable[..., Summary]] = {
 }
 
 
-def write_reports(fmt: str, pairs: Iterable[Pair], out: TextIO, *, rules: Sequence[RuleInfo] = (),
+def write_reports(fmt: str, pairs: Iterable[Pair], out: TextIO, *, rules: Sequence[RuleDescriptor] = (),
                   tool_version: str = "0", color: bool = False, verbose: bool = False) -> Summary:
     """Write the pairs in format `fmt` (a key of FORMATS), passing each writer the options it takes."""
     if fmt == "text":

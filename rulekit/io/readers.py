@@ -20,8 +20,7 @@ Decisions where the spec is silent:
   record (the records in it cannot be told apart). An empty file is such an error too. Array
   elements that are not objects are error records of their own, at the line where they start.
 - CSV: the first non-blank row is the header (names stripped of surrounding spaces). Cells are
-  strings, an empty cell is None, and `from_csv` is True so the validator parses them by field
-  type. Blank rows and rows whose cells are all empty (spreadsheet padding) are skipped. A row
+  strings, an empty cell is None, and `format` is "csv" so that `io.csvrows` types them by field. Blank rows and rows whose cells are all empty (spreadsheet padding) are skipped. A row
   with a different number of cells than the header is an error record. A header column with an
   empty name is ignored, but a row with a value in it is an error record. If the header names a
   column twice, every data row is an error record (the file cannot be read unambiguously).
@@ -69,8 +68,8 @@ class InputRecord:
     source: str  # file path as given, or "<stdin>"
     line: int  # 1-based line where the record starts
     data: dict[str, Any] | None  # the parsed record; None when unreadable
-    error: str | None  # "line 3: not valid JSON: ... (column 17)" when unreadable
-    from_csv: bool  # values are strings (empty cell -> None), to be parsed by field type
+    error: str | None  # "not valid JSON: ... (column 17)" when unreadable (the location is `source`, `line`)
+    format: str  # "json", or "csv": values are cell strings (empty cell -> None), typed by `io.csvrows`
 
 
 class _BadJSON(ValueError):
@@ -113,7 +112,7 @@ def _closing(handle: IO[Any], records: Iterator[InputRecord]) -> Iterator[InputR
 
 def _json_problem(e: json.JSONDecodeError) -> str:
     words = _JSON_MESSAGES.get(e.msg, e.msg)
-    return f"line {e.lineno}: not valid JSON: {words} (column {e.colno})"
+    return f"not valid JSON: {words} (column {e.colno})"
 
 
 def _type_name(value: Any) -> str:
@@ -133,7 +132,7 @@ def _type_name(value: Any) -> str:
 def _utf8_problem(raw: bytes, e: UnicodeDecodeError, line: int) -> str:
     line_start = raw.rfind(b"\n", 0, e.start) + 1
     column = len(raw[line_start : e.start].decode("utf-8", errors="replace")) + 1
-    return f"line {line}: not valid UTF-8: byte 0x{raw[e.start]:02x} (column {column})"
+    return f"not valid UTF-8: byte 0x{raw[e.start]:02x} (column {column})"
 
 
 def _decode_line(raw: bytes | str, line: int, first: bool) -> str:
@@ -158,7 +157,7 @@ def _read_json_lines(source: str, lines: Iterable[bytes | str], first_line: int)
         try:
             text = _decode_line(raw, number, number == 1)
         except ValueError as e:
-            yield InputRecord(source, number, None, str(e), False)
+            yield InputRecord(source, number, None, str(e), "json")
             continue
         if not text.strip(JSON_WHITESPACE):
             continue
@@ -169,15 +168,15 @@ def _json_line_record(source: str, number: int, text: str) -> InputRecord:
     try:
         value = _DECODER.decode(text)
     except json.JSONDecodeError as e:
-        return InputRecord(source, number, None, f"line {number}: not valid JSON: "
-                           f"{_JSON_MESSAGES.get(e.msg, e.msg)} (column {e.colno})", False)
+        return InputRecord(source, number, None, f"not valid JSON: "
+                           f"{_JSON_MESSAGES.get(e.msg, e.msg)} (column {e.colno})", "json")
     except _BadJSON as e:
-        return InputRecord(source, number, None, f"line {number}: not valid JSON: {e}", False)
+        return InputRecord(source, number, None, f"not valid JSON: {e}", "json")
     except RecursionError:
-        return InputRecord(source, number, None, f"line {number}: not valid JSON: nested too deeply", False)
+        return InputRecord(source, number, None, "not valid JSON: nested too deeply", "json")
     if not isinstance(value, dict):
-        return InputRecord(source, number, None, f"line {number}: expected a JSON object, got {_type_name(value)}", False)
-    return InputRecord(source, number, value, None, False)
+        return InputRecord(source, number, None, f"expected a JSON object, got {_type_name(value)}", "json")
+    return InputRecord(source, number, value, None, "json")
 
 
 # --- whole JSON documents --------------------------------------------------------------------
@@ -196,7 +195,7 @@ def _json_document(source: str, raw: bytes | str) -> Iterator[InputRecord]:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as e:
             line = raw.count(b"\n", 0, e.start) + 1
-            yield InputRecord(source, line, None, _utf8_problem(raw, e, line), False)
+            yield InputRecord(source, line, None, _utf8_problem(raw, e, line), "json")
             return
     else:
         text = raw
@@ -205,14 +204,14 @@ def _json_document(source: str, raw: bytes | str) -> Iterator[InputRecord]:
     try:
         elements = _scan_document(text)
     except json.JSONDecodeError as e:
-        yield InputRecord(source, e.lineno, None, _json_problem(e), False)
+        yield InputRecord(source, e.lineno, None, _json_problem(e), "json")
         return
     except _ElementError as e:
-        yield InputRecord(source, e.line, None, f"line {e.line}: not valid JSON: {e.problem}", False)
+        yield InputRecord(source, e.line, None, f"not valid JSON: {e.problem}", "json")
         return
     if elements is None:
         line = text.count("\n") + 1
-        yield InputRecord(source, line, None, f"line {line}: empty file: expected a JSON object or an array of objects", False)
+        yield InputRecord(source, line, None, "empty file: expected a JSON object or an array of objects", "json")
         return
     is_array, items = elements
     line, last = 1, 0
@@ -220,12 +219,12 @@ def _json_document(source: str, raw: bytes | str) -> Iterator[InputRecord]:
         line += text.count("\n", last, start)
         last = start
         if isinstance(value, dict):
-            yield InputRecord(source, line, value, None, False)
+            yield InputRecord(source, line, value, None, "json")
         elif is_array:
-            yield InputRecord(source, line, None, f"line {line}: array element {index} is {_type_name(value)}, not an object", False)
+            yield InputRecord(source, line, None, f"array element {index} is {_type_name(value)}, not an object", "json")
         else:
             yield InputRecord(source, line, None,
-                              f"line {line}: the file holds {_type_name(value)}, not an object or an array of objects", False)
+                              f"the file holds {_type_name(value)}, not an object or an array of objects", "json")
 
 
 class _ElementError(Exception):
@@ -343,7 +342,7 @@ def _read_csv(source: str, handle: IO[bytes]) -> Iterator[InputRecord]:
                 if reader.line_num == end:  # no progress: give up rather than loop
                     return
                 end = reader.line_num
-                yield InputRecord(source, start, None, f"line {start}: not valid CSV: {e}", True)
+                yield InputRecord(source, start, None, f"not valid CSV: {e}", "csv")
                 continue
             end = reader.line_num
             if not any(row):
@@ -352,18 +351,18 @@ def _read_csv(source: str, handle: IO[bytes]) -> Iterator[InputRecord]:
             if bad is not None:
                 cell = row[bad]
                 byte = ord(_ESCAPED_BYTE.search(cell).group()) - 0xDC00  # type: ignore[union-attr]
-                message = f"line {start}: not valid UTF-8: byte 0x{byte:02x} in cell {bad + 1}"
+                message = f"not valid UTF-8: byte 0x{byte:02x} in cell {bad + 1}"
                 if header is None:
                     header, header_problem = [], f"the header (line {start}) is not valid UTF-8"
                 else:
-                    yield InputRecord(source, start, None, message, True)
+                    yield InputRecord(source, start, None, message, "csv")
                 continue
             if header is None:
                 header = [name.strip() for name in row]
                 header_problem = _header_problem(header, start)
                 continue
             if header_problem is not None:
-                yield InputRecord(source, start, None, f"line {start}: {header_problem}", True)
+                yield InputRecord(source, start, None, f"{header_problem}", "csv")
                 continue
             yield _csv_record(source, start, header, row)
 
@@ -380,15 +379,15 @@ def _header_problem(header: list[str], line: int) -> str | None:
 def _csv_record(source: str, line: int, header: list[str], row: list[str]) -> InputRecord:
     if len(row) != len(header):
         cells = "cell" if len(row) == 1 else "cells"
-        return InputRecord(source, line, None, f"line {line}: row has {len(row)} {cells}, the header has {len(header)}", True)
+        return InputRecord(source, line, None, f"row has {len(row)} {cells}, the header has {len(header)}", "csv")
     data: dict[str, Any] = {}
     for index, (name, cell) in enumerate(zip(header, row, strict=True)):
         if not name:
             if cell:
                 return InputRecord(source, line, None,
-                                   f"line {line}: cell {index + 1} has a value but its column has no name in the header", True)
+                                   f"cell {index + 1} has a value but its column has no name in the header", "csv")
             continue
         data[name] = cell if cell != "" else None
-    return InputRecord(source, line, data, None, True)
+    return InputRecord(source, line, data, None, "csv")
 
 

@@ -4,9 +4,25 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from rulekit.wordlist import (
+    _EVASIVE,
+    _EXACT,
+    _NORMALIZED,
+    EVASIVE_TABLE,
+    FOLD_TABLE,
+    MODES,
+    Entry,
+    as_entry,
+    check_mode,
+    duplicate_entries,
+    evasive_image,
+    invalid_entries,
+    match_key,
+)
 
 try:  # the faster automaton when installed (docs/matching.md has the measurements)
     import ahocorasick_rs as _ahocorasick_rs
@@ -29,23 +45,9 @@ __all__ = [
     "match_key",
 ]
 
-MODES: tuple[str, ...] = ("exact", "normalized", "evasive")
-"""The match modes of LANGUAGE §5, in order of increasing tolerance."""
-
 AUTOMATA: tuple[str, ...] = ("ahocorasick_rs", "pyahocorasick")
 """Automaton libraries the matcher can run on; `"auto"` picks the first one installed."""
 
-_EXACT, _NORMALIZED, _EVASIVE = 0, 1, 2
-_MODE_CODES = {"exact": _EXACT, "normalized": _NORMALIZED, "evasive": _EVASIVE}
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One wordlist entry: the word as written, and its optional category and replacement."""
-
-    word: str
-    category: str | None = None
-    replacement: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,152 +65,6 @@ class Match:
     def with_field(self, field: str | None) -> Match:
         """The same match, attributed to `field` (`kind.path`, or None)."""
         return Match(self.word, self.text, self.start, self.end, self.category, self.replacement, field)
-
-
-# --- per-code-point normalization -------------------------------------------------------------
-#
-# Normalization is defined per code point: fold(c) = casefold(NFKC(c)), and in evasive mode the
-# characters of fold(c) that are not letters or digits (Unicode L*, N*) are dropped. A text maps to
-# the concatenation of its code points' images, so every normalized character has exactly one
-# original character that produced it; that is what makes offsets map back exactly.
-
-
-class _FoldTable(dict[int, str]):
-    """`str.translate` table: code point -> casefold(NFKC(chr(cp))), filled on first use."""
-
-    __slots__ = ()
-
-    def __missing__(self, cp: int) -> str:
-        image = unicodedata.normalize("NFKC", chr(cp)).casefold()
-        self[cp] = image
-        return image
-
-
-class _EvasiveTable(dict[int, str]):
-    """`str.translate` table: code point -> its folded image without non-letters/non-digits."""
-
-    __slots__ = ()
-
-    def __missing__(self, cp: int) -> str:
-        image = "".join(ch for ch in _FOLD[cp] if unicodedata.category(ch)[0] in "LN")
-        self[cp] = image
-        return image
-
-
-_FOLD = _FoldTable()
-_EVASIVE_TABLE = _EvasiveTable()
-# `[\W_]` is exactly "not in Unicode categories L* or N*" for str patterns (tests check every code
-# point); a regex sub runs in C, unlike a Python-level filter.
-_SEPARATORS = re.compile(r"[\W_]+")
-_ASCII_SEPARATORS = bytes(cp for cp in range(128) if not chr(cp).isalnum())
-_is_normalized = unicodedata.is_normalized
-
-
-def _fold(text: str) -> str:
-    """The normalized-mode image of `text`: casefold(NFKC(c)) for each code point, concatenated."""
-    if text.isascii():
-        return text.lower()
-    if _is_normalized("NFKC", text):
-        # Every code point of an NFKC-normalized string is normalized on its own, so fold(c) is
-        # c.casefold() and str.casefold (context free) gives the concatenation directly.
-        return text.casefold()
-    return text.translate(_FOLD)
-
-
-def _evasive(text: str) -> str:
-    """The evasive-mode image of `text`: the normalized image without non-letters/non-digits."""
-    image = _fold(text)
-    if image.isalnum():  # str.isalnum is exactly "every character is in L* or N*"
-        return image
-    # Most separators are ASCII once folded (NFKC maps full-width punctuation to ASCII): deleting their
-    # bytes from the UTF-8 form is far cheaper than a regex pass (ASCII bytes never occur inside a
-    # multi-byte sequence). The regex only runs when other separators remain.
-    image = image.encode("utf-8", "surrogatepass").translate(None, _ASCII_SEPARATORS).decode("utf-8", "surrogatepass")
-    if image.isalnum() or not image:
-        return image
-    return _SEPARATORS.sub("", image)
-
-
-def match_key(word: str, mode: str) -> str:
-    """The string the automaton looks for when `word` is an entry or allow phrase in `mode`."""
-    if mode == "exact":
-        return word
-    if mode == "normalized":
-        return _fold(word)
-    if mode == "evasive":
-        return _evasive(word)
-    raise ValueError(f"unknown match mode {mode!r}; expected one of {', '.join(MODES)}")
-
-
-def _check_mode(mode: str) -> int:
-    try:
-        return _MODE_CODES[mode]
-    except KeyError:
-        raise ValueError(f"unknown match mode {mode!r}; expected one of {', '.join(MODES)}") from None
-
-
-def _as_entry(entry: Entry | str) -> Entry:
-    return entry if isinstance(entry, Entry) else Entry(entry)
-
-
-# --- checks for the checker (E007, W103) ---------------------------------------------------------
-
-
-def invalid_entries(entries: Iterable[Entry | str], allow: Iterable[str], mode: str) -> list[tuple[str, str]]:
-    """E007: `(word, problem)` for entries and allow phrases that are empty or become empty in `mode`."""
-    _check_mode(mode)
-    problems: list[tuple[str, str]] = []
-    for entry in map(_as_entry, entries):
-        if not entry.word:
-            problems.append((entry.word, "empty wordlist entry"))
-        elif not match_key(entry.word, mode):
-            problems.append((entry.word, _empty_reason(entry.word, mode, "entry")))
-    for phrase in allow:
-        if not phrase:
-            problems.append((phrase, "empty allow phrase"))
-        elif not match_key(phrase, mode):
-            problems.append((phrase, _empty_reason(phrase, mode, "allow phrase")))
-    return problems
-
-
-def _empty_reason(word: str, mode: str, what: str) -> str:
-    if mode == "evasive":
-        return f"{what} {word!r} has no letter or digit; evasive matching ignores everything else"
-    return f"{what} {word!r} is empty after {mode} normalization"
-
-
-def duplicate_entries(entries: Iterable[Entry | str], allow: Iterable[str], mode: str) -> list[tuple[str, str]]:
-    """W103: `(word, reason)` for entries equal in `mode` to an allow phrase or to an earlier entry.
-
-    An entry equal to an allow phrase is never reported (every occurrence lies inside an occurrence of
-    the phrase); an entry equal to an earlier one is reported as the earlier one. One reason per entry,
-    the allow phrase first. Empty entries are left to `invalid_entries`.
-    """
-    _check_mode(mode)
-    allow_by_key: dict[str, str] = {}
-    for phrase in allow:
-        key = match_key(phrase, mode)
-        if key:
-            allow_by_key.setdefault(key, phrase)
-    first_by_key: dict[str, str] = {}
-    found: list[tuple[str, str]] = []
-    for entry in map(_as_entry, entries):
-        key = match_key(entry.word, mode)
-        if not key:
-            continue
-        phrase = allow_by_key.get(key)
-        earlier = first_by_key.get(key)
-        if phrase is not None:
-            same = "is" if phrase == entry.word else f"equals in {mode} mode"
-            found.append((entry.word, f"entry {entry.word!r} {same} the allow phrase {phrase!r}, so it never matches"))
-        elif earlier is not None:
-            same = (
-                "is written twice" if earlier == entry.word else f"equals the earlier entry {earlier!r} in {mode} mode"
-            )
-            found.append((entry.word, f"entry {entry.word!r} {same}; only the first one is used"))
-        if earlier is None:
-            first_by_key[key] = entry.word
-    return found
 
 
 # --- automata ----------------------------------------------------------------------------------
@@ -274,8 +130,8 @@ def _without_surrogates(image: str) -> str:
 def _make_find(mode: int, search: _Search, collect: Callable[[str, str, _Hits, str | None], list[Match]]) -> _Find:
     """`find` for one mode, as a closure: the no-match path is a handful of C calls."""
     is_normalized = unicodedata.is_normalized
-    fold_table = _FOLD
-    evasive = _evasive
+    fold_table = FOLD_TABLE
+    evasive = evasive_image
 
     def hits_of(image: str) -> _Hits:  # only after a UnicodeEncodeError (lone surrogates)
         return search(_without_surrogates(image), True)
@@ -355,9 +211,9 @@ class WordlistMatcher:
         *,
         automaton: str = "auto",
     ) -> None:
-        self._mode = _check_mode(mode)
+        self._mode = check_mode(mode)
         self.mode = mode
-        self.entries = tuple(map(_as_entry, entries))
+        self.entries = tuple(map(as_entry, entries))
         self.allow = tuple(allow)
         problems = invalid_entries(self.entries, self.allow, mode)
         if problems:
@@ -428,7 +284,7 @@ class WordlistMatcher:
         mode = self._mode
         owner: list[int] | None = None
         if mode == _EVASIVE or (mode == _NORMALIZED and len(image) != len(text)):
-            owner = _owners(text, _EVASIVE_TABLE if mode == _EVASIVE else _FOLD)
+            owner = _owners(text, EVASIVE_TABLE if mode == _EVASIVE else FOLD_TABLE)
         key_entry = self._key_entry
         key_allow = self._key_allow
         found: list[tuple[int, int, int]] = []  # (start, -end, key index): the report order

@@ -12,6 +12,9 @@ from rulekit.values import MISSING
 
 _ONE_US = Decimal("0.000001")
 
+#: A rule-local or policy let not computed yet for this subject (generated code: `_U`).
+UNSET: Any = object()
+
 
 class Undetermined(Exception):
     """A rule cannot be decided for this subject (a null or missing value, a late subject, …)."""
@@ -78,6 +81,12 @@ def floor(x: int | Decimal) -> int:
 def round_(x: int | Decimal, places: int = 0) -> Decimal:
     """Round half-up (四舍五入) to `places` decimals."""
     return Decimal(x).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def total(items: list[Any], kind: str) -> Any:
+    """`sum(list)`: the exact sum; zero of the item type for an empty list."""
+    zero: Any = {"duration": timedelta(0), "int": 0}.get(kind, Decimal(0))
+    return sum(items, zero)
 
 
 def to_date(dt: datetime) -> date:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from rulekit.diagnostics import Diagnostic, Span, render
+from rulekit.diagnostics import Diagnostic, Span
 from rulekit.syntax import nodes as n
 from rulekit.syntax.parser import parse
+from rulekit.syntax.visitor import NodeVisitor
 
 INDENT = "  "
 
@@ -62,46 +61,71 @@ def format_expr(e: n.Expr, min_level: int = _IF, tail: bool = True) -> str:
     return _expr(e, tail)
 
 
-def _expr(e: n.Expr, tail: bool) -> str:
-    if isinstance(e, n.Literal | n.Template):
+class _ExprWriter(NodeVisitor):
+    """Writes one expression node; `tail` as in `format_expr`."""
+
+    def visit_Literal(self, e: n.Literal, tail: bool) -> str:
         return e.text
-    if isinstance(e, n.Name):
+
+    visit_Template = visit_Literal
+
+    def visit_Name(self, e: n.Name, tail: bool) -> str:
         return e.name
-    if isinstance(e, n.This):
+
+    def visit_This(self, e: n.This, tail: bool) -> str:
         return "this"
-    if isinstance(e, n.Attr):
+
+    def visit_Attr(self, e: n.Attr, tail: bool) -> str:
         obj = format_expr(e.obj, _POSTFIX, False)
         if isinstance(e.obj, n.Literal) and e.obj.kind in _NUMERIC_LITERALS:
             obj = f"({obj})"  # `¥5.x` would not lex: the `.` reads as part of the number
         return f"{obj}.{e.name}"
-    if isinstance(e, n.Index):
+
+    def visit_Index(self, e: n.Index, tail: bool) -> str:
         return f"{format_expr(e.obj, _POSTFIX, False)}[{format_expr(e.index)}]"
-    if isinstance(e, n.Call):
+
+    def visit_Call(self, e: n.Call, tail: bool) -> str:
         return f"{e.func}({', '.join(format_expr(a) for a in e.args)})"
-    if isinstance(e, n.Window):
+
+    def visit_Window(self, e: n.Window, tail: bool) -> str:
         where = f" where {format_expr(e.where)}" if e.where is not None else ""
         return f"{e.func}({format_expr(e.value)} by {', '.join(e.keys)} within {format_expr(e.within)}{where})"
-    if isinstance(e, n.ListExpr):
+
+    def visit_ListExpr(self, e: n.ListExpr, tail: bool) -> str:
         return "[" + ", ".join(format_expr(i) for i in e.items) + "]"
-    if isinstance(e, n.Unary):
+
+    def visit_Unary(self, e: n.Unary, tail: bool) -> str:
         if e.op == "not":
             return "not " + format_expr(e.operand, _NOT, tail)
         return "-" + format_expr(e.operand, _NEG, tail)
-    if isinstance(e, n.IsNull):
+
+    def visit_IsNull(self, e: n.IsNull, tail: bool) -> str:
         what = "missing" if e.missing else "null"
         return f"{format_expr(e.operand, _COALESCE, False)} is {'not ' if e.negated else ''}{what}"
-    if isinstance(e, n.Binary):
+
+    def visit_Binary(self, e: n.Binary, tail: bool) -> str:
         level = _level(e)
         left_min, right_min = _OPERAND_LEVELS[level]
         left = _operand(e.left, left_min, False, level)
         right = _operand(e.right, right_min, tail, level)
         return f"{left} {e.op} {right}"
-    if isinstance(e, n.Quantifier):
+
+    def visit_Quantifier(self, e: n.Quantifier, tail: bool) -> str:
         coll = format_expr(e.collection, _COALESCE, False)
         return f"{e.kind} {e.var} in {coll} satisfies {format_expr(e.body, _OR, tail)}"
-    if isinstance(e, n.If):
+
+    def visit_If(self, e: n.If, tail: bool) -> str:
         return f"if {format_expr(e.cond)} then {format_expr(e.then)} else {format_expr(e.else_, _IF, tail)}"
-    raise TypeError(f"not an expression: {e!r}")
+
+    def generic_visit(self, e: Any, tail: bool) -> str:
+        raise TypeError(f"not an expression: {type(e).__name__}")
+
+
+_WRITER = _ExprWriter()
+
+
+def _expr(e: n.Expr, tail: bool) -> str:
+    return _WRITER.visit(e, tail)  # type: ignore[no-any-return]
 
 
 def _operand(e: n.Expr, min_level: int, tail: bool, parent: int) -> str:
@@ -485,47 +509,3 @@ def format_text(text: str, path: str = "<input>") -> tuple[str | None, list[Diag
     if sf is None:
         return None, diags
     return format_source(sf), diags
-
-
-# ---- `rulekit fmt` -----------------------------------------------------------------------
-
-
-def _expand(paths: Sequence[str]) -> list[Path]:
-    out: list[Path] = []
-    for p in paths:
-        path = Path(p)
-        if path.is_dir():
-            out.extend(sorted(f for f in path.rglob("*.rule") if f.is_file()))
-        else:
-            out.append(path)
-    return out
-
-
-def fmt_paths(paths: list[str], check: bool, out: TextIO, err: TextIO | None = None) -> int:
-    """`rulekit fmt [--check] PATH...`: 0 when nothing changed (or was rewritten), 1 when
-    `--check` finds a file to reformat, 2 when a file cannot be read or parsed."""
-    err = err if err is not None else sys.stderr
-    status = 0
-    for path in _expand(paths):
-        name = str(path)
-        try:
-            raw = path.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as e:
-            print(f"{name}: cannot read: {e}", file=err)
-            status = 2
-            continue
-        formatted, diags = format_text(raw, name)
-        if formatted is None:
-            for d in diags:
-                print(render(d, {name: raw.removeprefix("\ufeff")}), file=err)
-            status = 2
-            continue
-        if formatted == raw:
-            continue
-        if check:
-            print(f"would reformat {name}", file=out)
-            status = max(status, 1)
-        else:
-            path.write_bytes(formatted.encode("utf-8"))
-            print(f"reformatted {name}", file=out)
-    return status

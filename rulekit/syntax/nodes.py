@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Union
 
 from rulekit.diagnostics import Span
+from rulekit.types import Type
 
 NO_SPAN = Span("<none>", 0, 0, 0, 0)
 
@@ -13,6 +14,22 @@ NO_SPAN = Span("<none>", 0, 0, 0, 0)
 def _span() -> Any:
     """A span field that takes no part in equality, so ASTs compare by meaning."""
     return field(default=NO_SPAN, compare=False, repr=False)
+
+
+def _resolved() -> Any:
+    """A field the checker fills in on the copy of the tree it hands on (None as parsed)."""
+    return field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """What a name, call or window resolves to: `kind` is subject, item (a windowed subject), var,
+    let, rlet, table, wordlist, now or window; `target` names it; `owner` is the policy (or rule) it
+    belongs to."""
+
+    kind: str
+    target: str
+    owner: str = ""
 
 
 # ---- expressions -------------------------------------------------------------
@@ -28,6 +45,8 @@ class Literal:
     value: Any
     text: str
     span: Span = _span()
+    type: Type | None = _resolved()
+    ref: Ref | None = _resolved()
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +55,8 @@ class Name:
 
     name: str
     span: Span = _span()
+    type: Type | None = _resolved()
+    ref: Ref | None = _resolved()
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +64,8 @@ class This:
     """`this`: the current subject."""
 
     span: Span = _span()
+    type: Type | None = _resolved()
+    ref: Ref | None = _resolved()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +75,8 @@ class Attr:
     obj: Expr
     name: str
     span: Span = _span()
+    type: Type | None = _resolved()
+    ref: Ref | None = _resolved()
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +86,8 @@ class Index:
     obj: Expr
     index: Expr
     span: Span = _span()
+    type: Type | None = _resolved()
+    ref: Ref | None = _resolved()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +97,8 @@ class Call:
     func: str
     args: tuple[Expr, ...]
     span: Span = _span()
+    type: Type | None = _resolved()
+    ref: Ref | None = _resolved()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +111,8 @@ class Window:
     within: Expr
     where: Expr | None
     span: Span = _span()
+    type: Type | None = _resolved()
+    ref: Ref | None = _resolved()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +122,8 @@ class Unary:
     op: str
     operand: Expr
     span: Span = _span()
+    type: Type | None = _resolved()
+    ref: Ref | None = _resolved()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +134,8 @@ class Binary:
     left: Expr
     right: Expr
     span: Span = _span()
+    type: Type | None = _resolved()
+    ref: Ref | None = _resolved()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +146,8 @@ class IsNull:
     negated: bool
     missing: bool
     span: Span = _span()
+    type: Type | None = _resolved()
+    ref: Ref | None = _resolved()
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +158,8 @@ class If:
     then: Expr
     else_: Expr
     span: Span = _span()
+    type: Type | None = _resolved()
+    ref: Ref | None = _resolved()
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +171,8 @@ class Quantifier:
     collection: Expr
     body: Expr
     span: Span = _span()
+    type: Type | None = _resolved()
+    ref: Ref | None = _resolved()
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +181,8 @@ class ListExpr:
 
     items: tuple[Expr, ...]
     span: Span = _span()
+    type: Type | None = _resolved()
+    ref: Ref | None = _resolved()
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +193,8 @@ class Template:
     parts: tuple[str | Expr, ...]
     text: str
     span: Span = _span()
+    type: Type | None = _resolved()
+    ref: Ref | None = _resolved()
 
 
 Expr = Union[  # noqa: UP007 - a runtime alias of forward references

@@ -1,4 +1,4 @@
-"""Parses `.rule` text with Lark (LALR, contextual lexer) into AST nodes with spans."""
+"""Parses `.rule` text with Lark (LALR, contextual lexer) into AST nodes with spans; re-entrant."""
 
 from __future__ import annotations
 
@@ -9,33 +9,21 @@ from functools import lru_cache
 from typing import Any
 
 from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedInput, UnexpectedToken
 
 from rulekit import values
 from rulekit.diagnostics import Diagnostic, Span
 from rulekit.resources import grammar_path
 from rulekit.syntax import nodes as n
+from rulekit.syntax.errors import KEYWORDS, ParseFailure, syntax_diagnostic
+from rulekit.syntax.strings import StringReader
 
-#: Reserved words (LANGUAGE §1); they can never be names.
-KEYWORDS = frozenset(
-    "policy record rule on let wordlist table when unless severity message action evidence "
-    "test given expect at and or not in is null missing if then else any all satisfies by "
-    "within where true false this".split()
-)
-
-
-_COMMENT_SINK: list[list[Token]] = []
-
-
-def _on_comment(tok: Token) -> Token:
-    """Lexer callback: comments are ignored by the grammar but kept for the formatter."""
-    if _COMMENT_SINK:
-        _COMMENT_SINK[-1].append(tok)
-    return tok
+__all__ = ["KEYWORDS", "ParseFailure", "parse", "parse_expr"]
 
 
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
+    """The one LALR parser (immutable once built; each `parse` call keeps its own state)."""
     return Lark(
         grammar_path().read_text(encoding="utf-8"),
         parser="lalr",
@@ -43,8 +31,25 @@ def _lark() -> Lark:
         propagate_positions=True,
         maybe_placeholders=False,
         start=["start", "expr"],
-        lexer_callbacks={"COMMENT": _on_comment},
     )
+
+
+#: A string or regex literal (skipped: a `#` inside it is text) or a comment.
+_COMMENT_OR_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
+
+
+def _comments(text: str) -> tuple[n.Comment, ...]:
+    """The `#` comments of a file that parsed: Lark ignores them, the formatter keeps them."""
+    out = []
+    line, last = 1, 0
+    for m in _COMMENT_OR_STRING.finditer(text):
+        if m.group().startswith("#"):
+            line += text.count("\n", last, m.start())
+            last = m.start()
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            own = text[line_start : m.start()].strip() == ""
+            out.append(n.Comment(m.group().rstrip(), line, own))
+    return tuple(out)
 
 
 #: Words that are keywords only where their clause is expected (LANGUAGE §9).
@@ -65,35 +70,20 @@ def _keyword_as_name(e: UnexpectedInput) -> bool:
     return True
 
 
-class ParseFailure(Exception):
-    """A syntax error, carried out of the tree builder as a diagnostic."""
-
-    def __init__(self, diagnostic: Diagnostic):
-        super().__init__(diagnostic.message)
-        self.diagnostic = diagnostic
-
-
 def parse(text: str, path: str = "<input>") -> tuple[n.SourceFile | None, list[Diagnostic]]:
     """Parse one file. Returns the AST (None on a syntax error) and its diagnostics."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    comments: list[Token] = []
-    _COMMENT_SINK.append(comments)
     try:
         tree = _lark().parse(text, start="start", on_error=_keyword_as_name)
         items = tuple(_Builder(path, text).item(t) for t in tree.children)
     except UnexpectedInput as e:
-        return None, [_syntax_diagnostic(e, text, path)]
+        return None, [syntax_diagnostic(e, text, path)]
     except ParseFailure as e:
         return None, [e.diagnostic]
-    finally:
-        _COMMENT_SINK.pop()
     lines = text.split("\n")
-    cmts = tuple(
-        n.Comment(str(c).rstrip(), c.line, lines[c.line - 1][: c.column - 1].strip() == "") for c in comments
-    )
     blanks = frozenset(i for i, line in enumerate(lines, 1) if not line.strip())
-    return n.SourceFile(path, items, cmts, blanks), []
+    return n.SourceFile(path, items, _comments(text), blanks), []
 
 
 def parse_expr(text: str, path: str = "<expr>") -> n.Expr:
@@ -105,7 +95,7 @@ def parse_expr(text: str, path: str = "<expr>") -> n.Expr:
 # ---- tree → AST --------------------------------------------------------------------
 
 
-class _Builder:
+class _Builder(StringReader):
     """Turns a Lark tree into AST nodes; nothing outside this module sees Lark objects."""
 
     def __init__(self, path: str, text: str, line: int = 0, col: int = 0):
@@ -470,220 +460,13 @@ class _Builder:
     def e_null(self, t: Tree) -> n.Expr:
         return n.Literal("null", None, "null", self.span(t))
 
-    # ---- strings -------------------------------------------------------------------
-    def string_value(self, tok: Token) -> str:
-        return "".join(ch for ch, _ in self._unescape(tok))
-
-    def _unescape(self, tok: Token) -> list[tuple[str, int]]:
-        """The characters of a string token, each with its offset in the token text and
-        whether it came from an escape (offset < 0 marks an escaped character)."""
-        raw = str(tok)
-        out: list[tuple[str, int]] = []
-        i = 1
-        end = len(raw) - 1
-        while i < end:
-            c = raw[i]
-            if c == "\\":
-                nxt = raw[i + 1]
-                if nxt in '"\\':
-                    out.append((nxt, -i))
-                    i += 2
-                elif nxt == "n":
-                    out.append(("\n", -i))
-                    i += 2
-                elif nxt == "t":
-                    out.append(("\t", -i))
-                    i += 2
-                elif nxt == "u":
-                    m = re.match(r"\\u\{([0-9A-Fa-f]{1,6})\}", raw[i:])
-                    if not m or int(m.group(1), 16) > 0x10FFFF:
-                        raise self._fail_at(tok, i, "invalid escape: write `\\u{4E2D}` with 1–6 hex digits")
-                    out.append((chr(int(m.group(1), 16)), -i))
-                    i += len(m.group(0))
-                else:
-                    raise self._fail_at(tok, i, f"unknown escape `\\{nxt}` in a string",
-                                        'escapes are \\" \\\\ \\n \\t \\u{4E2D}')
-            else:
-                out.append((c, i))
-                i += 1
-        return out
-
-    def _fail_at(self, tok: Token, offset: int, message: str, help: str | None = None) -> ParseFailure:
-        line = self.line_shift or tok.line
-        col = tok.column + offset + self.col_shift
-        return ParseFailure(Diagnostic("E001", message, Span(self.path, line, col, line, col + 1), help))
-
-    def template(self, tok: Token) -> n.Template:
-        chars = self._unescape(tok)
-        parts: list[str | n.Expr] = []
-        buf: list[str] = []
-        i = 0
-        while i < len(chars):
-            c, off = chars[i]
-            escaped = off < 0
-            if not escaped and c == "{":
-                if i + 1 < len(chars) and chars[i + 1] == ("{", off + 1):
-                    buf.append("{")
-                    i += 2
-                    continue
-                j = i + 1
-                while j < len(chars) and not (chars[j][0] == "}" and chars[j][1] >= 0):
-                    j += 1
-                if j >= len(chars):
-                    raise self._fail_at(tok, off, "`{` opens an interpolation that is never closed",
-                                        "close it with `}`, or write `{{` for a literal brace")
-                inner = chars[i + 1 : j]
-                escaped_at = next((o for _, o in inner if o < 0), None)
-                if escaped_at is not None:
-                    raise self._fail_at(tok, -escaped_at, "an interpolation cannot contain a string literal "
-                                        "or an escape", "bind the value to a `let` first and interpolate the let")
-                src = "".join(ch for ch, _ in inner)
-                if not src.strip():
-                    raise self._fail_at(tok, off, "empty interpolation `{}`", "write `{{}}` for literal braces")
-                if buf:
-                    parts.append("".join(buf))
-                    buf = []
-                parts.append(self._sub_expr(tok, src, off + 1))
-                i = j + 1
-                continue
-            if not escaped and c == "}":
-                if i + 1 < len(chars) and chars[i + 1] == ("}", off + 1):
-                    buf.append("}")
-                    i += 2
-                    continue
-                raise self._fail_at(tok, off, "a lone `}` in a message", "write `}}` for a literal brace")
-            buf.append(c)
-            i += 1
-        if buf:
-            parts.append("".join(buf))
-        return n.Template(tuple(parts), str(tok), self.span(tok))
-
     def _sub_expr(self, tok: Token, src: str, offset: int) -> n.Expr:
         line = self.line_shift or tok.line
         col_shift = tok.column + offset + self.col_shift - 1
-        _COMMENT_SINK.append([])  # a `#` inside `{...}` is not a comment of the file
         try:
             tree = _lark().parse(src, start="expr", on_error=_keyword_as_name)
         except UnexpectedInput as e:
-            d = _syntax_diagnostic(e, src, self.path)
+            d = syntax_diagnostic(e, src, self.path)
             span = Span(self.path, line, d.span.col + col_shift, line, d.span.end_col + col_shift)
             raise ParseFailure(Diagnostic("E001", d.message + " (in an interpolation)", span, d.help)) from None
-        finally:
-            _COMMENT_SINK.pop()
         return _Builder(self.path, src, line, col_shift).expr(tree)
-
-
-# ---- syntax errors in words -----------------------------------------------------------
-
-_EXPR_START = {"NAME", "NUMBER", "STRING", "MONEY", "LPAR", "LSQB", "MINUS", "THIS", "DURATION", "WEIGHT",
-               "PERCENT", "DATE", "DATETIME", "REGEX", "TRUE", "FALSE", "NULL"}
-
-_WORDS = {
-    "RBRACE": "`}`", "LBRACE": "`{`", "RPAR": "`)`", "LPAR": "`(`", "RSQB": "`]`", "LSQB": "`[`",
-    "COMMA": "`,`", "COLON": "`:`", "NAME": "a name", "STRING": "a string", "EQUAL": "`=`",
-    "RANGE": "`..`", "DATE": "a date", "DATETIME": "a datetime", "ON": "`on`", "BY": "`by`",
-    "WITHIN": "`within`", "SATISFIES": "`satisfies`", "THEN": "`then`", "ELSE": "`else`", "IN": "`in`",
-    "__ANON_0": "`->`", "__ANON_1": "`=>`", "JSON_NUMBER": "a number", "GT": "`>`",
-}
-
-_CLAUSE_SETS = [
-    ({"SEVERITY", "WHEN", "UNLESS", "MESSAGE", "EVIDENCE"},
-     "a rule clause (`severity`, `let`, `when`, `unless`, `message`, `action`, `evidence`) or `}`"),
-    ({"VERSION", "EFFECTIVE", "WORDLIST", "TABLE", "RULE"},
-     "a policy member (`version`, `effective`, `let`, `wordlist`, `table`, `rule`) or `}`"),
-    ({"SOURCE", "WORDS", "ALLOW", "MATCH"}, "a wordlist clause (`source`, `words`, `allow`, `match`) or `}`"),
-    ({"POLICY", "RECORD", "TEST"}, "`policy`, `record` or `test`"),
-    ({"AT", "GIVEN", "EXPECT"}, "a test clause (`at`, `given`, `expect`) or `}`"),
-    ({"VIOLATION", "DECISION", "ERROR"}, "`violation`, `decision`, `action` or `error`"),
-]
-
-
-def _describe_expected(expected: set[str]) -> str:
-    for marker, words in _CLAUSE_SETS:
-        if expected & marker:
-            return words
-    names = sorted({_WORDS.get(e, f"`{e.lower()}`") for e in expected if not e.startswith("__ANON") or e in _WORDS})
-    if len(names) > 6:
-        names = names[:6] + ["…"]
-    return " or ".join(names) if names else "something else"
-
-
-def _prev_token(text: str, pos: int) -> str:
-    """The source token ending just before `pos` (skipping blanks and comments)."""
-    before = text[:pos]
-    before = re.sub(r"#[^\n]*$", "", before, flags=re.M).rstrip()
-    m = re.search(r'(re"(?:[^"\\]|\\.)*"|"(?:[^"\\]|\\.)*"|¥?[\w.%]+|\?\?|[=!<>]=|=>|->|\.\.|\S)$', before)
-    return m.group(1) if m else ""
-
-
-def _show(tok: str) -> str:
-    return f"`{tok}`" if len(tok) <= 30 else f"`{tok[:27]}…`"
-
-
-def _syntax_diagnostic(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
-    line = getattr(e, "line", 1) or 1
-    col = getattr(e, "column", 1) or 1
-    pos = getattr(e, "pos_in_stream", None)
-    if pos is None:
-        pos = len(text)
-    help: str | None = None
-    if isinstance(e, UnexpectedCharacters):
-        ch = text[pos] if pos < len(text) else ""
-        rest = text[pos:pos + 20]
-        expected = set(e.allowed or ())
-        if ch == "¥" and re.match(r"¥\d+(?:\.\d+)?,\d", rest):
-            msg = "money literals have no thousands separators"
-            help = "write `¥1299.00`, not `¥1,299.00`"
-        elif ch == "%" :
-            msg = "the modulo operator needs a space before `%`"
-            help = "write `a % b`; `3%` (no space after a number) is a percent literal"
-        elif ch == "'":
-            msg = "strings use double quotes"
-            help = 'write "text"'
-        elif expected & _EXPR_START and not expected & {"RBRACE"}:
-            prev = _prev_token(text, pos)
-            msg = f"expected an expression after {_show(prev)}, found `{ch}`" if prev else f"unexpected `{ch}`"
-        else:
-            msg = f"unexpected character `{ch}`"
-            if expected:
-                msg += f": expected {_describe_expected(expected)}"
-        end = col + 1
-    else:
-        tok = getattr(e, "token", None)
-        expected = set(getattr(e, "expected", ()) or ())
-        ip = getattr(e, "interactive_parser", None)
-        if ip is not None:
-            # LALR merges the states of similar contexts (a `let` in a policy and in a rule);
-            # asking the parser what it accepts here gives the exact set
-            try:
-                expected = set(ip.accepts()) or expected
-            except Exception:  # pragma: no cover - keep the table's answer
-                pass
-        if isinstance(e, UnexpectedEOF) or (tok is not None and tok.type == "$END"):
-            found = "the end of the file"
-            pos = len(text)
-            lines = text.split("\n")
-            line, col = len(lines), len(lines[-1]) + 1
-        else:
-            found = _show(str(tok))
-            pos = tok.start_pos if tok.start_pos is not None else pos
-        prev = _prev_token(text, pos)
-        if expected & _EXPR_START and len(expected & _EXPR_START) >= 5:
-            msg = f"expected an expression after {_show(prev)}, found {found}" if prev else \
-                f"expected an expression, found {found}"
-            if prev in ("==", "!=", "<=", ">=", "<", ">") and tok is not None and str(tok) in "<>=":
-                help = "comparisons are `==`, `!=`, `<`, `<=`, `>`, `>=`; they cannot be chained"
-        else:
-            msg = f"expected {_describe_expected(expected)} after {_show(prev)}, found {found}" if prev else \
-                f"expected {_describe_expected(expected)}, found {found}"
-            if tok is not None and str(tok) in KEYWORDS and "NAME" in expected:
-                msg = f"`{tok}` is a reserved word and cannot be used as a name"
-                help = f"choose another name, e.g. `{tok}_`"
-            elif tok is not None and tok.type in ("EQ", "NE", "LT", "GT", "LE", "GE") and re.search(
-                    r"(==|!=|<=|>=|<|>)", text[text.rfind("\n", 0, pos) + 1 : pos]):
-                msg = f"comparisons cannot be chained: unexpected {found} after {_show(prev)}"
-                help = "join two comparisons with `and`: `a < b and b < c`"
-            elif prev.endswith("%") and tok is not None and tok.type in _EXPR_START:
-                help = "`3%` is a percent literal; the modulo operator needs a space before `%`: `a % b`"
-        end = col + max(1, len(str(tok)) if tok is not None and tok.type != "$END" else 1)
-    return Diagnostic("E001", msg, Span(path, line, col, line, end), help)

@@ -1,9 +1,11 @@
-"""Report models (LANGUAGE §6): what evaluation returns, as pydantic models whose JSON is the spec's."""
+"""Report models (LANGUAGE §6) and rule descriptors: what evaluation returns, as pydantic models whose JSON is the spec's."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -12,6 +14,22 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Decision = Literal["block", "review", "allow"]
 SeverityLevel = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDescriptor:
+    """What everything after the checker knows of a rule: id, title, severity, where it is written."""
+
+    id: str  # `policy.rule`
+    policy: str
+    name: str
+    title: str | None
+    subject: str
+    severity: str
+    file: str
+    line: int
+    message: str  # the message template as written
+    uses_now: bool = False  # reads `now` (directly or through a let)
 
 
 class Evidence(BaseModel):
@@ -94,14 +112,21 @@ class Report(BaseModel):
         return None
 
 
+def decision(severities: Iterable[str], has_errors: bool) -> Decision:
+    """The one decision rule (LANGUAGE §6): block if any violation is `error`, else review if any is
+    `warning` or a rule is undetermined or the input invalid, else allow."""
+    worst = 0
+    for s in severities:
+        if s == "error":
+            return "block"
+        if s == "warning":
+            worst = 1
+    return "review" if worst or has_errors else "allow"
+
+
 def decide(violations: list[Violation], errors: list[EvalError]) -> Decision:
-    """block if any error-severity violation, else review if any warning or any error, else allow."""
-    severities = {v.severity for v in violations}
-    if "error" in severities:
-        return "block"
-    if "warning" in severities or errors:
-        return "review"
-    return "allow"
+    """The decision of a list of violations and errors."""
+    return decision((v.severity for v in violations), bool(errors))
 
 
 # ---- the exact JSON of LANGUAGE §6 ------------------------------------------------------------
@@ -186,3 +211,9 @@ make_violation = _builder(Violation)
 make_action = _builder(Action)
 make_evidence = _builder(Evidence)
 make_error = _builder(EvalError)
+
+
+def invalid_report(kind: str | None, rid: str | None, message: str) -> Report:
+    """A report for an input that could not be read or validated (no violations, one error)."""
+    return make_report(kind=kind, id=rid, decision="review", violations=[],
+                       errors=[make_error(rule=None, message=message)])

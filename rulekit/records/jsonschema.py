@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rulekit import types as T
-from rulekit.records import RecordRegistry
+from rulekit.records.registry import RecordRegistry
 
 _SCALAR: dict[str, dict[str, Any]] = {
     "string": {"type": "string"},

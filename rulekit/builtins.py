@@ -1,0 +1,219 @@
+"""The one table of built-in functions: each entry's signature check, the code it compiles to, its runtime helper."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from rulekit import types as T
+from rulekit.runtime import support
+from rulekit.syntax import nodes as n
+
+SUMMABLE = ("int", "decimal", "money", "weight", "duration")
+ORDERED = ("int", "decimal", "money", "duration", "weight", "date", "datetime")
+
+
+class Signature(Protocol):
+    """What a check sees of a call: its node and argument types, and a way to report E009."""
+
+    call: n.Call
+    args: list[T.Type]
+
+    def arity(self, *counts: int) -> bool: ...
+    def want(self, i: int, kinds: tuple[str, ...], what: str) -> bool: ...
+    def error(self, message: str, span: Any = None) -> None: ...
+
+
+Check = Callable[[Signature], T.Type]
+#: (argument sources, the call node with typed arguments, the name the helper is bound to) -> Python source
+Emit = Callable[[list[str], n.Call, str], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Builtin:
+    """A built-in function (LANGUAGE §4.1)."""
+
+    name: str
+    check: Check
+    emit: Emit
+    helper: Callable[..., Any] | None = None
+
+
+def _fmt(template: str) -> Emit:
+    """Code from a template over the argument sources (`{0}`, `{1}`) and the helper's name (`{h}`)."""
+    return lambda a, call, h: template.format(*a, h=h)
+
+
+def _unary(kinds: tuple[str, ...], what: str, result: T.Type) -> Check:
+    def check(s: Signature) -> T.Type:
+        if s.arity(1):
+            s.want(0, kinds, what)
+        return result
+
+    return check
+
+
+def _strings(count: int, result: T.Type) -> Check:
+    def check(s: Signature) -> T.Type:
+        if s.arity(count):
+            for i in range(count):
+                s.want(i, ("string",), "a string")
+        return result
+
+    return check
+
+
+def _check_matches(s: Signature) -> T.Type:
+    if s.arity(2):
+        s.want(0, ("string",), "a string")
+        s.want(1, ("regex",), 'a regex literal `re"…"`')
+    return T.BOOL
+
+
+def _check_find(s: Signature) -> T.Type:
+    if s.arity(2):
+        s.want(0, ("string",), "a string")
+        s.want(1, ("wordlist",), "a wordlist name")
+    return T.list_of(T.MATCH)
+
+
+def _check_round(s: Signature) -> T.Type:
+    if not s.arity(1, 2):
+        return T.ANY
+    if len(s.args) == 2:
+        s.want(1, ("int",), "an int number of places")
+    s.want(0, ("int", "decimal", "money"), "a number or money")
+    return T.MONEY if s.args[0].kind == "money" else T.DECIMAL
+
+
+def _check_min_max(s: Signature) -> T.Type:
+    a, f = s.args, s.call.func
+    if not a:
+        s.error(f"`{f}` needs at least one argument")
+        return T.ANY
+    if len(a) == 1:
+        if a[0].kind == "list" and a[0].elem is not None:
+            return a[0].elem.opt()
+        if a[0].kind != "any":
+            s.error(f"`{f}` of one argument needs a list, not `{a[0]}`", s.call.args[0].span)
+        return T.ANY
+    out: T.Type = a[0]
+    for i, t in enumerate(a[1:], 1):
+        u = T.unify(out, t)
+        if u is None:
+            s.error(f"`{f}` needs arguments of one type: `{a[0]}` and `{t}`", s.call.args[i].span)
+            return T.ANY
+        out = u
+    if out.kind not in ORDERED + ("any",):
+        s.error(f"`{f}` needs ordered values, not `{out}`")
+    return out
+
+
+def _check_abs(s: Signature) -> T.Type:
+    if s.arity(1):
+        s.want(0, ("int", "decimal", "money", "duration", "weight"), "a number")
+        return s.args[0]
+    return T.ANY
+
+
+def _check_join(s: Signature) -> T.Type:
+    if s.arity(2):
+        s.want(0, ("list",), "a list")
+        s.want(1, ("string",), "a string separator")
+    return T.STRING
+
+
+def _check_sum(s: Signature) -> T.Type:
+    if s.arity(1) and s.want(0, ("list",), "a list"):
+        el = s.args[0].elem if s.args[0].kind == "list" else None
+        if el is not None and el.kind not in SUMMABLE + ("any",):
+            s.error(f"`sum` needs a list of numbers, money, weights or durations, not `{s.args[0]}`",
+                    s.call.args[0].span)
+            return T.ANY
+        return el.required() if el is not None else T.ANY
+    return T.ANY
+
+
+def _check_count(s: Signature) -> T.Type:
+    if s.arity(1):
+        s.want(0, ("list",), "a list (for a window: `count(order by ip within 10m)`)")
+    return T.INT
+
+
+def render_kind(t: T.Type | None) -> str:
+    """How the runtime renders values of a static type (`support.render`)."""
+    if t is None:
+        return "string"
+    if t.kind == "record" and t.record == "match":
+        return "match"
+    return t.kind
+
+
+def field_path(e: Any) -> str | None:
+    """`listing.title` when `e` is a field access on the subject (also through `this`), else None."""
+    parts: list[str] = []
+    while isinstance(e, n.Attr):
+        parts.append(e.name)
+        e = e.obj
+    if not parts or not isinstance(e, (n.This, n.Name)):
+        return None
+    ref = e.ref
+    if ref is None or ref.kind not in ("subject", "item"):
+        return None
+    return ".".join([ref.target] + list(reversed(parts)))
+
+
+def _emit_find(a: list[str], call: n.Call, h: str) -> str:
+    path = field_path(call.args[0])
+    return f"{a[1]}.find({a[0]}, {path!r})"
+
+
+def _emit_join(a: list[str], call: n.Call, h: str) -> str:
+    t = call.args[0].type
+    return f"{h}({a[0]}, {a[1]}, {render_kind(t.elem if t is not None else None)!r})"
+
+
+def _emit_sum(a: list[str], call: n.Call, h: str) -> str:
+    t = call.args[0].type
+    elem = t.elem.kind if t is not None and t.elem is not None else "int"
+    return f"{h}({a[0]}, {elem!r})"
+
+
+def _emit_call(a: list[str], call: n.Call, h: str) -> str:
+    return f"{h}({', '.join(a)})"
+
+
+def _in_unit(seconds: int) -> Emit:
+    return lambda a, call, h: f"{h}({a[0]}, {seconds})"
+
+
+BUILTINS: dict[str, Builtin] = {b.name: b for b in (
+    Builtin("len", _unary(("string", "list"), "a string or a list", T.INT), _fmt("len({0})")),
+    Builtin("count", _check_count, _fmt("len({0})")),
+    Builtin("lower", _strings(1, T.STRING), _fmt("{0}.lower()")),
+    Builtin("upper", _strings(1, T.STRING), _fmt("{0}.upper()")),
+    Builtin("trim", _strings(1, T.STRING), _fmt("{0}.strip()")),
+    Builtin("starts_with", _strings(2, T.BOOL), _fmt("{0}.startswith({1})")),
+    Builtin("ends_with", _strings(2, T.BOOL), _fmt("{0}.endswith({1})")),
+    Builtin("contains", _strings(2, T.BOOL), _fmt("({1} in {0})")),
+    Builtin("matches", _check_matches, _fmt("{h}({1}, {0})"), support.regex_search),
+    Builtin("find", _check_find, _emit_find),
+    Builtin("ceil", _unary(("int", "decimal"), "a number (divide money by ¥1 first)", T.INT), _fmt("{h}({0})"),
+            support.ceil),
+    Builtin("floor", _unary(("int", "decimal"), "a number (divide money by ¥1 first)", T.INT), _fmt("{h}({0})"),
+            support.floor),
+    Builtin("round", _check_round, _emit_call, support.round_),
+    Builtin("min", _check_min_max, _emit_call, min),
+    Builtin("max", _check_min_max, _emit_call, max),
+    Builtin("abs", _check_abs, _emit_call, abs),
+    Builtin("hours", _unary(("duration",), "a duration", T.DECIMAL), _in_unit(3600), support.in_unit),
+    Builtin("minutes", _unary(("duration",), "a duration", T.DECIMAL), _in_unit(60), support.in_unit),
+    Builtin("days", _unary(("duration",), "a duration", T.DECIMAL), _in_unit(86400), support.in_unit),
+    Builtin("date", _unary(("datetime",), "a datetime", T.DATE), _fmt("{h}({0})"), support.to_date),
+    Builtin("join", _check_join, _emit_join, support.join),
+    Builtin("sum", _check_sum, _emit_sum, support.total),
+)}
+
+#: The window aggregates (`count(order by ip within 10m)`, LANGUAGE §4.4).
+WINDOW_FUNCS = ("count", "sum", "distinct")

@@ -1,0 +1,98 @@
+"""The checker's hand-off: a frozen, resolved program whose expression nodes carry their types and references."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from rulekit import types as T
+from rulekit.diagnostics import Diagnostic
+from rulekit.records.registry import RecordRegistry
+from rulekit.runtime.report import RuleDescriptor
+from rulekit.syntax import nodes as n
+from rulekit.wordlist import Entry
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedWordlist:
+    """A wordlist's entries (source files and inline words), allow phrases and match mode."""
+
+    name: str
+    entries: tuple[Entry, ...]
+    allow: tuple[str, ...]
+    mode: str
+    node: n.Wordlist
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedRule:
+    """A checked rule: its descriptor and its typed clauses."""
+
+    descriptor: RuleDescriptor
+    node: n.Rule
+    lets: Mapping[str, n.Let]
+    when: n.When | None
+    unless: tuple[n.Unless, ...]
+    message: n.Message | None
+    actions: tuple[n.Action, ...]
+    evidence: n.EvidenceClause | None
+
+    @property
+    def id(self) -> str:
+        """`policy.rule`."""
+        return self.descriptor.id
+
+    @property
+    def policy(self) -> str:
+        """The policy id."""
+        return self.descriptor.policy
+
+    @property
+    def subject(self) -> str:
+        """The subject kind the rule is on."""
+        return self.descriptor.subject
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedPolicy:
+    """A checked policy: its members by name, its rules in source order, its `effective` range."""
+
+    name: str
+    node: n.Policy
+    file: str
+    effective: tuple[datetime | None, datetime | None]
+    lets: Mapping[str, n.Let]
+    tables: Mapping[str, n.Table]
+    wordlists: Mapping[str, CheckedWordlist]
+    rules: tuple[CheckedRule, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """The checked program: record types, policies, tests, source texts and every diagnostic."""
+
+    registry: RecordRegistry
+    policies: tuple[CheckedPolicy, ...]
+    tests: tuple[tuple[str, n.TestBlock], ...]
+    sources: Mapping[str, str]
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def ok(self) -> bool:
+        """No error-level diagnostics."""
+        return not any(d.is_error for d in self.diagnostics)
+
+    def rules(self) -> list[CheckedRule]:
+        """Every rule, ordered by policy id then rule id (the report order)."""
+        return sorted((r for p in self.policies for r in p.rules), key=lambda r: (r.policy, r.node.name))
+
+    def policy(self, name: str) -> CheckedPolicy:
+        """The policy with this id."""
+        return next(p for p in self.policies if p.name == name)
+
+
+def type_of(e: object) -> T.Type:
+    """The checked type of an expression node (`any` where checking gave up)."""
+    t = getattr(e, "type", None)
+    return t if t is not None else T.ANY

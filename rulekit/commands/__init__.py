@@ -1,0 +1,1 @@
+"""The commands of the `rulekit` command line, one module each; `rulekit.cli` parses arguments and dispatches."""

@@ -1,0 +1,32 @@
+"""`rulekit explain`: for one record of a file, each rule's outcome and each sub-expression's value."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rulekit.commands.common import EXIT_OK, EXIT_USAGE, load_engine, parse_now
+from rulekit.commands.lint import typed_input
+from rulekit.io.readers import read_records
+
+
+def run(a: argparse.Namespace) -> int:
+    """0 when the record was explained (also when it is invalid: that is the explanation), 2 otherwise."""
+    now = parse_now(a.now)
+    engine = load_engine(a.policies)
+    if engine is None:
+        return EXIT_USAGE
+    rec_in = next((r for i, r in enumerate(read_records(a.file, stdin=sys.stdin), 1) if i == a.index), None)
+    if rec_in is None:
+        print(f"{a.file}: no record number {a.index}", file=sys.stderr)
+        return EXIT_USAGE
+    where = f"{rec_in.source}:{rec_in.line}"
+    if rec_in.data is None:
+        print(f"{where}: {rec_in.error}")
+        return EXIT_OK
+    data, kind, problem = typed_input(engine, rec_in, a.subject)
+    if data is None:
+        print(f"{where}: {problem}")
+        return EXIT_OK
+    sys.stdout.write(engine.explain(data, kind=kind, now=now).render(where))
+    return EXIT_OK

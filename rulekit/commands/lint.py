@@ -1,0 +1,109 @@
+"""`rulekit lint`: evaluate records from JSON, JSON lines or CSV files and write the reports (LANGUAGE §8)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from rulekit import __version__
+from rulekit.commands.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, UsageError, load_engine, parse_duration, parse_now
+from rulekit.io.csvrows import typed_row
+from rulekit.io.formats import write_reports
+from rulekit.io.readers import InputRecord, read_records
+from rulekit.paths import expand
+from rulekit.runtime.report import Report, invalid_report
+from rulekit.suggest import did_you_mean
+
+INPUT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv")
+
+
+def input_files(files: list[str]) -> list[str]:
+    """Input paths in order; a directory stands for its .json/.jsonl/.ndjson/.csv files, sorted."""
+    found = expand(files, INPUT_SUFFIXES)
+    if found.missing:
+        raise UsageError(f"no such input file: {found.missing[0]}")
+    if found.empty:
+        raise UsageError(f"no .json, .jsonl or .csv files under {found.empty[0]}")
+    return [str(f) for f, _ in found.files]
+
+
+def typed_input(engine: Any, rec: InputRecord, subject: str | None) -> tuple[Any, str | None, str | None]:
+    """(data, kind, None) ready to push, or (None, kind, problem). CSV rows are typed by their record type."""
+    if rec.format != "csv":
+        return rec.data, subject, None
+    kind, problem = engine.kind_of(rec.data, subject)
+    if kind is None:
+        return None, subject, problem
+    data, problem = typed_row(engine.program.registry.types[kind], rec.data)  # type: ignore[arg-type]
+    return data, kind, problem
+
+
+def reports(engine: Any, files: list[str], subject: str | None, now: datetime, lateness: timedelta,
+            progress: Callable[[], None] | None = None) -> Iterator[tuple[InputRecord, Report]]:
+    """One stream over every input file in order: each input record with its report."""
+    stream = engine.stream(now=now, lateness=lateness)
+    for f in files:
+        for rec in read_records(f, stdin=sys.stdin):
+            if rec.data is None:
+                rep = invalid_report(subject, None, rec.error or "unreadable record")
+            else:
+                data, kind, problem = typed_input(engine, rec, subject)
+                rid = rec.data.get("id")
+                rep = stream.push(data, kind=kind) if problem is None else \
+                    invalid_report(kind, rid if isinstance(rid, str) else None, problem)
+            if progress is not None:
+                progress()
+            yield rec, rep
+
+
+def run(a: argparse.Namespace) -> int:
+    """0 below `--fail-on`, 1 at or above it, 2 for bad policies or usage."""
+    if a.subject is not None and a.subject.strip() == "":
+        raise UsageError("--subject needs a kind")
+    now = parse_now(a.now)
+    lateness = parse_duration(a.lateness, "--lateness") if a.lateness else timedelta(0)
+    engine = load_engine(a.policies, lateness)
+    if engine is None:
+        return EXIT_USAGE
+    if a.subject is not None and a.subject not in engine.kinds:
+        hint = did_you_mean(a.subject, engine.kinds)
+        raise UsageError(f"--subject: unknown kind `{a.subject}`" + (f"; {hint}" if hint else
+                                                                     f" (kinds: {', '.join(engine.kinds)})"))
+    files = input_files(a.files)
+    bar, progress = _progress_bar(a)
+    fix_out = None
+    try:
+        pairs: Any = reports(engine, files, a.subject, now, lateness, progress)
+        if a.fix:
+            from rulekit.fix import FixWriter  # only for --fix
+
+            fix_out = FixWriter(a.fix)
+            pairs = fix_out.wrap(pairs)
+        color = sys.stdout.isatty() and a.color != "never" or a.color == "always"
+        summary = write_reports(a.format, pairs, sys.stdout, rules=engine.rules(), tool_version=__version__,
+                                color=color, verbose=a.verbose)
+    finally:
+        if bar is not None:
+            bar.stop()
+        if fix_out is not None:
+            fix_out.close()
+            fix_out.print_summary(sys.stderr)
+    sys.stdout.flush()
+    return EXIT_FAIL if summary.fails(a.fail_on) else EXIT_OK
+
+
+def _progress_bar(a: argparse.Namespace) -> tuple[Any, Callable[[], None] | None]:
+    """A progress bar on stderr when it is a terminal and the reports go elsewhere (a file, a pipe)."""
+    if not (sys.stderr.isatty() and not sys.stdout.isatty() and not a.no_progress):
+        return None, None
+    from rich.console import Console  # only with a terminal to draw on
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(SpinnerColumn(), TextColumn("{task.completed:,} records"), TimeElapsedColumn(), transient=True,
+                   console=Console(stderr=True), redirect_stdout=False, redirect_stderr=False)
+    task = bar.add_task("linting", total=None)
+    bar.start()
+    return bar, lambda: bar.advance(task)

@@ -1,0 +1,38 @@
+"""`rulekit test [--coverage]`: run the `test` blocks of policies; last line `N passed, M failed`."""
+
+from __future__ import annotations
+
+import argparse
+
+from rulekit.commands.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, load_engine
+from rulekit.testing import coverage, run_all
+
+
+def run(a: argparse.Namespace) -> int:
+    """0 when every test passes, 1 otherwise, 2 when the policies do not load."""
+    engine = load_engine(a.paths)
+    if engine is None:
+        return EXIT_USAGE
+    results = run_all(engine)
+    passed = failed = 0
+    for r in results:
+        if r.passed:
+            passed += 1
+            if a.verbose:
+                print(f"ok   {r.file}:{r.line}: {r.name}")
+        else:
+            failed += 1
+            print(f"FAIL {r.file}:{r.line}: {r.name}")
+            for p in r.problems:
+                print(f"     {p}")
+    if a.coverage:
+        cov = coverage(engine, results)
+        ids = [r.id for r in engine.rules()]
+        missing = cov.missing(ids)
+        full = len(ids) - len(missing)
+        pct = 100.0 if not ids else 100.0 * full / len(ids)
+        print(f"coverage: {full}/{len(ids)} rules have a firing and a non-firing test ({pct:.0f}%)")
+        for rule, what in missing:
+            print(f"  {rule}: missing {what}")
+    print(f"{passed} passed, {failed} failed")
+    return EXIT_OK if failed == 0 else EXIT_FAIL

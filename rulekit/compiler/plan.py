@@ -1,0 +1,152 @@
+"""The compiled plan of a policy set: generated evaluators and validators, constants, automata, window specs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from rulekit.checker import CheckedPolicy, CheckedRule, Program
+from rulekit.diagnostics import PolicyError
+from rulekit.records.validate import Validator, compile_validators
+from rulekit.runtime import support
+from rulekit.runtime.matcher import WordlistMatcher
+from rulekit.runtime.report import RuleDescriptor
+from rulekit.runtime.windows.store import WindowSpec
+from rulekit.syntax import nodes as n
+from rulekit.syntax.formatter import format_expr
+from rulekit.syntax.visitor import walk
+
+from .codegen import build_tables, kind_source, observe_source
+from .constants import Constants
+from .expression import BASE_GLOBALS, ExpressionCompiler, Scope, wordlist_name
+
+
+@dataclass(frozen=True, slots=True)
+class WindowPlan:
+    """One distinct window aggregate: its store spec, keys, and what it keeps per subject."""
+
+    id: str  # `kind:the aggregate as formatted`: identical aggregates share one window
+    func: str
+    within_us: int
+    keys: tuple[str, ...]
+    kind: str  # the subject type it aggregates
+    index: int  # generated code reads its handle as `W[index]`
+    #: for a `where` that reads `this` (filtered at query time): the item fields each entry keeps, else None
+    projection: tuple[str, ...] | None
+    node: n.Window = field(repr=False)
+    #: where it was written (its value and `where` may read policy lets)
+    policy: CheckedPolicy | None = field(default=None, repr=False)
+
+    @property
+    def spec(self) -> WindowSpec:
+        """The store spec: a query-time window keeps its projections; others keep only what `func` needs."""
+        return WindowSpec(self.id, self.func, self.within_us, self.kind, keeps_values=self.projection is not None)
+
+
+class WindowTable:
+    """The windows of a plan, registered while compiling (frozen once the plan is built)."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, WindowPlan] = {}
+        self.frozen = False
+        self.compiler: ExpressionCompiler | None = None
+
+    def get(self, e: n.Window, s: Scope) -> WindowPlan:
+        kind = e.ref.target if e.ref is not None else s.kind
+        ident = f"{kind}:{format_expr(e)}"
+        w = self.by_id.get(ident)
+        if w is not None:
+            return w
+        if self.frozen or self.compiler is None:
+            raise KeyError(f"window {ident!r} is not part of this plan")
+        within = support.us(self.compiler.const_value(e.within, Scope("")))
+        projection = None
+        if e.where is not None and any(isinstance(x, n.This) for x in walk(e.where)):
+            projection = _item_fields(e)
+        w = WindowPlan(ident, e.func, within, e.keys, kind, len(self.by_id), projection, e, s.policy)
+        self.by_id[ident] = w
+        return w
+
+
+def _item_fields(e: n.Window) -> tuple[str, ...]:
+    """The fields of the windowed subject that a window's value and `where` read, in first-read order."""
+    out: list[str] = []
+    for part in (e.value, e.where):
+        for x in walk(part):
+            if isinstance(x, n.Attr) and isinstance(x.obj, n.Name) and x.obj.ref is not None \
+                    and x.obj.ref.kind == "item" and x.name not in out:
+                out.append(x.name)
+    return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class KindPlan:
+    """The compiled evaluator of one subject kind."""
+
+    kind: str
+    time_field: str
+    rules: tuple[RuleDescriptor, ...]  # in report order; generated code names them by index
+    source: str = field(repr=False)
+    evaluate: Callable[..., Any]  # (record, now, W, t_us) -> (violations, errors)
+    observe: Callable[..., Any]  # (record, W, t_us) -> None: feeds the window store
+    windows: tuple[WindowPlan, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Everything evaluation needs, built once at load; read-only afterwards."""
+
+    program: Program
+    kinds: Mapping[str, KindPlan]
+    windows: tuple[WindowPlan, ...]
+    validators: Mapping[str, Validator]
+    constants: Constants
+
+    def compile_expression(self, expr: Any, rule: CheckedRule) -> Callable[..., Any]:
+        """A function `(record, now, W, t_us) -> value` of one typed expression of `rule`, compiled into a copy
+        of this plan's namespace: compiling it never changes what the plan evaluates."""
+        consts = self.constants.derive("x")
+        table = WindowTable()
+        table.by_id.update({w.id: w for w in self.windows})
+        table.frozen = True
+        ec = ExpressionCompiler(self.program, consts, table)
+        s = Scope(rule.subject, self.program.policy(rule.policy), rule, cache_lets=False)
+        src = ec.expr(expr, s)
+        return eval(f"lambda r, now, W, tu: {src}", consts.namespace)  # type: ignore[no-any-return]  # noqa: S307
+
+
+def compile_program(program: Program) -> Plan:
+    """Compile a checked program (raises PolicyError if it has errors)."""
+    if not program.ok:
+        raise PolicyError(list(program.diagnostics), program.sources)
+    consts = Constants(dict(BASE_GLOBALS))
+    table = WindowTable()
+    ec = ExpressionCompiler(program, consts, table)
+    table.compiler = ec
+    for pol in program.policies:
+        for wl in pol.wordlists.values():
+            consts.bind(wordlist_name(pol.name, wl.name), WordlistMatcher(wl.entries, wl.allow, wl.mode))
+    build_tables(ec, program, consts)
+    by_kind: dict[str, list[CheckedRule]] = {}
+    for r in program.rules():
+        by_kind.setdefault(r.subject, []).append(r)
+    sources: dict[str, str] = {}
+    for kind in program.registry.subject_kinds():
+        rt = program.registry.types[kind]
+        assert rt.time_field is not None
+        sources[kind], _ = kind_source(ec, program, kind, rt.time_field, by_kind.get(kind, []))
+    table.frozen = True
+    windows = tuple(table.by_id.values())
+    kinds: dict[str, KindPlan] = {}
+    for kind, src in sources.items():
+        mine = tuple(w for w in windows if w.kind == kind)
+        src = src + "\n" + observe_source(ec, kind, list(mine))
+        ns: dict[str, Any] = {}
+        exec(compile(src, f"<rulekit:{kind}>", "exec"), consts.namespace, ns)  # noqa: S102 - our own generated code
+        rt = program.registry.types[kind]
+        assert rt.time_field is not None
+        kinds[kind] = KindPlan(kind, rt.time_field, tuple(r.descriptor for r in by_kind.get(kind, [])), src,
+                               ns["evaluate"], ns["observe"], mine)
+    return Plan(program, MappingProxyType(kinds), windows, compile_validators(program.registry), consts)

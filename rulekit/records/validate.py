@@ -1,0 +1,293 @@
+"""Generates one validator per record type: well-typed input becomes a slotted record, anything else a §6 error.
+
+This is the one validation path of input records. Each generated `v_KIND(data, path)` checks the fields
+in declaration order, converts what the field types accept (numeric strings, `true`/`false`, duration
+literals, naive datetimes) with the converters of `records.convert`, and collects every problem as
+`path: message` before raising `InvalidRecord`. Decimal fields given as floats are kept and made exact
+Decimals (through their shortest repr) when first read; list-of-record items are checked up front and
+built when the list is first read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from rulekit import types as T
+from rulekit import values
+from rulekit.records import convert as C
+from rulekit.records.registry import RecordRegistry, RecordType
+
+Validator = Callable[[Any, str], Any]
+
+
+class InvalidRecord(Exception):
+    """An input record that does not match its type; `errors` are `path: problem` strings, in field order."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+class RecordBase:
+    """Base of the generated slotted record classes: attribute access to the declared fields."""
+
+    __slots__ = ()
+
+    _fields: tuple[str, ...] = ()
+    _kind: str = ""
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={getattr(self, k)!r}" for k in self._fields)
+        return f"{self._kind}({inner})"
+
+    def model_dump(self, mode: str = "python") -> dict[str, Any]:
+        """The record as a dict of its present fields (as pydantic's `model_dump`)."""
+        out: dict[str, Any] = {}
+        for k in self._fields:
+            v = getattr(self, k)
+            if v is values.MISSING:
+                continue
+            if isinstance(v, RecordBase):
+                v = v.model_dump(mode)
+            elif isinstance(v, list):
+                v = [x.model_dump(mode) if isinstance(x, RecordBase) else x for x in v]
+            out[k] = v
+        return out
+
+
+def _err(errors: list[str] | None, message: str) -> list[str]:
+    if errors is None:
+        return [message]
+    errors.append(message)
+    return errors
+
+
+def _errs(errors: list[str] | None, more: list[str]) -> list[str]:
+    if errors is None:
+        return list(more)
+    errors.extend(more)
+    return errors
+
+
+def _lazy_number(slot: str) -> property:
+    """A number field read through a property: a float input becomes an exact Decimal on first read."""
+
+    def get(self: Any) -> Any:
+        v = getattr(self, slot)
+        if v.__class__ is float:
+            v = Decimal(repr(v))
+            setattr(self, slot, v)
+        return v
+
+    return property(get)
+
+
+def _lazy_records(slot: str, build: Validator) -> property:
+    """A list-of-records field: checked up front, its item objects built on first read."""
+
+    def get(self: Any) -> Any:
+        v = getattr(self, slot)
+        if v.__class__ is tuple:
+            v = [build(i, "") for i in v]
+            setattr(self, slot, v)
+        return v
+
+    return property(get)
+
+
+def _record_list(t: T.Type) -> bool:
+    return t.kind == "list" and t.elem is not None and t.elem.kind == "record" and not t.elem.optional
+
+
+#: The class test that lets a scalar skip its converter (floats also need to be finite: see `_NUMERIC`).
+_FAST_CLASS = {"string": "str", "bool": "bool", "int": "int", "date": "_date", "duration": "_td"}
+_NUMERIC = ("decimal", "money", "weight")
+
+
+class _Generator:
+    """Writes and compiles the validators of every input record type of a registry."""
+
+    def __init__(self, registry: RecordRegistry):
+        self.registry = registry
+        self.g: dict[str, Any] = {
+            "_M": values.MISSING, "_err": _err, "_errs": _errs, "_IR": InvalidRecord, "_Inv": C.Invalid,
+            "_show": C.show, "_date": date, "_td": timedelta, "_dtc": datetime, "_INF": float("inf"),
+        }
+        for kind, conv in C.CONVERTERS.items():
+            self.g[f"_cv_{kind}"] = conv
+        self.values: dict[str, Validator] = {}  # extra value validators (lists, nested lists), by name
+
+    def compile(self) -> dict[str, Validator]:
+        types = self.registry.input_types()
+        src = "\n".join(self.source(rt) for rt in types)
+        exec(compile(src, "<rulekit:validators>", "exec"), self.g)  # noqa: S102 - generated from declarations
+        return {rt.name: self.g[f"v_{rt.name}"] for rt in types}
+
+    def source(self, rt: RecordType) -> str:
+        fields = list(rt.fields.values())
+        lazy = {f.name for f in fields if f.type.kind in _NUMERIC or _record_list(f.type)}
+        slots = tuple(f"_raw_{f.name}" if f.name in lazy else f.name for f in fields)
+        ns: dict[str, Any] = {"__slots__": slots, "_fields": tuple(f.name for f in fields), "_kind": rt.name}
+        for f, slot in zip(fields, slots, strict=True):
+            if f.type.kind in _NUMERIC:
+                ns[f.name] = _lazy_number(slot)
+            elif _record_list(f.type):
+                ns[f.name] = _lazy_records(slot, _Late(self.g, f"v_{f.type.elem.record}"))  # type: ignore[union-attr]
+        cls = f"C_{rt.name}"
+        self.g[cls] = type(f"Record_{rt.name}", (RecordBase,), ns)
+        out = []
+        # v_KIND checks and builds the record; k_KIND only checks (items of lists, built on first read)
+        for fn, build in ((f"v_{rt.name}", True), (f"k_{rt.name}", False)):
+            lines = [f"def {fn}(d, p):", "    E = None"] + ([f"    o = {cls}.__new__({cls})"] if build else [])
+            for f, slot in zip(fields, slots, strict=True):
+                lines += self.field(f.name, f.type)
+                if build:
+                    lines.append(f"    o.{slot} = x")
+            lines.append("    if E is not None: raise _IR(E)")
+            lines.append("    return o" if build else "    return d")
+            out.append("\n".join(lines) + "\n")
+        return "\n".join(out)
+
+    def field(self, name: str, t: T.Type) -> list[str]:
+        at = f"p + {('.' + name)!r}"
+        lines = [f"    x = d.get({name!r}, _M)"]
+        base = t.required()
+        guard, convert = self.check(base, at)
+        if t.optional:
+            lines.append(f"    if x is not None and x is not _M and {guard}:")
+            lines += ["    " + ln for ln in convert]
+        else:
+            lines.append(f"    if {guard}:")
+            lines.append(f"        if x is _M: E = _err(E, {at} + ': {C.MISSING_FIELD}')")
+            lines.append(f"        elif x is None: E = _err(E, {at} + ': {C.NULL_FIELD}')")
+            lines.append("        else:")
+            lines += ["    " + ln for ln in convert]
+        return lines
+
+    def check(self, t: T.Type, at: str) -> tuple[str, list[str]]:
+        """(the test that the value needs work, the lines doing it) for one non-optional type."""
+        k = t.kind
+        if k in _FAST_CLASS:
+            return f"x.__class__ is not {_FAST_CLASS[k]}", self.convert(f"_cv_{k}(x)", at)
+        if k in _NUMERIC:
+            guard = "(x.__class__ is not int and (x.__class__ is not float or x != x or x == _INF or x == -_INF))"
+            return guard, self.convert(f"_cv_{k}(x)", at)
+        if k == "datetime":
+            return "(x.__class__ is not _dtc or x.tzinfo is None)", self.convert("_cv_datetime(x)", at)
+        if k == "record" and t.record is not None:
+            return "True", ["        if x.__class__ is dict:",
+                            "            try: x = " + f"v_{t.record}(x, {at})",
+                            "            except _IR as e: E = _errs(E, e.errors)",
+                            f"        else: E = _err(E, {at} + ': expected an object, got ' + _show(x))"]
+        if k == "list" and t.elem is not None:
+            name = self.list_validator(t.elem)
+            return "True", ["        if x.__class__ is list:",
+                            f"            try: x = {name}(x, {at})",
+                            "            except _IR as e: E = _errs(E, e.errors)",
+                            f"        else: E = _err(E, {at} + ': expected a list, got ' + _show(x))"]
+        return "True", [f"        E = _err(E, {at} + ': cannot be read')"]
+
+    @staticmethod
+    def convert(call: str, at: str) -> list[str]:
+        return ["        try: x = " + call, f"        except _Inv as e: E = _err(E, {at} + ': ' + str(e))"]
+
+    def list_validator(self, elem: T.Type) -> str:
+        """The name of a validator of a list of `elem` (items checked in order, every problem collected)."""
+        name = f"_l{len(self.values)}"
+        item = self.value_validator(elem.required())
+        lazy = _record_list(T.list_of(elem))
+        if lazy:
+            item = _Late(self.g, f"k_{elem.record}")
+        optional = elem.optional
+
+        def check(x: list[Any], p: str) -> Any:
+            out: list[Any] = []
+            errors: list[str] | None = None
+            for i, y in enumerate(x):
+                at = f"{p}[{i}]"
+                if y is None or y is values.MISSING:
+                    if optional:
+                        out.append(None)
+                    else:
+                        errors = _err(errors, f"{at}: {C.NULL_FIELD}")
+                    continue
+                try:
+                    out.append(item(y, at))
+                except InvalidRecord as e:
+                    errors = _errs(errors, e.errors)
+            if errors is not None:
+                raise InvalidRecord(errors)
+            return tuple(x) if lazy else out
+
+        self.values[name] = self.g[name] = check
+        return name
+
+    def value_validator(self, t: T.Type) -> Validator:
+        """A validator of one non-null value of type `t` (list items)."""
+        k = t.kind
+        if k == "record" and t.record is not None:
+            build = _Late(self.g, f"v_{t.record}")
+
+            def record(y: Any, at: str) -> Any:
+                if y.__class__ is not dict:
+                    raise InvalidRecord([f"{at}: {C.expected_object(y)}"])
+                return build(y, at)
+
+            return record
+        if k == "list" and t.elem is not None:
+            inner = self.g[self.list_validator(t.elem)]
+
+            def nested(y: Any, at: str) -> Any:
+                if y.__class__ is not list:
+                    raise InvalidRecord([f"{at}: {C.expected_list(y)}"])
+                return inner(y, at)
+
+            return nested
+        conv = C.CONVERTERS.get(k)
+
+        def scalar(y: Any, at: str) -> Any:
+            if conv is None:
+                raise InvalidRecord([f"{at}: cannot be read"])
+            try:
+                return conv(y)
+            except C.Invalid as e:
+                raise InvalidRecord([f"{at}: {e}"]) from None
+
+        return scalar
+
+
+class _Late:
+    """A generated function looked up when first called (records may refer to types defined after them)."""
+
+    __slots__ = ("g", "name", "fn")
+
+    def __init__(self, g: dict[str, Any], name: str):
+        self.g, self.name, self.fn = g, name, None
+
+    def __call__(self, y: Any, at: str) -> Any:
+        fn = self.fn
+        if fn is None:
+            fn = self.fn = self.g[self.name]
+        return fn(y, at)
+
+
+def compile_validators(registry: RecordRegistry) -> Mapping[str, Validator]:
+    """One validator per input record type: `validator(data, kind) -> record`, raising InvalidRecord."""
+    return _Generator(registry).compile()
+
+
+def validate(validators: Mapping[str, Validator], kind: str, data: Any) -> tuple[Any, str | None]:
+    """Validate one input record: (record, None), or (None, the §6 message naming field and problem)."""
+    if data.__class__ is not dict:
+        if not isinstance(data, dict):
+            return None, f"{kind}: a record must be a JSON object, not {C.show(data)}"
+        data = dict(data)
+    try:
+        return validators[kind](data, kind), None
+    except InvalidRecord as e:
+        return None, str(e)
+    except RecursionError:
+        return None, f"{kind}: nested too deeply"

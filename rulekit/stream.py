@@ -1,0 +1,153 @@
+"""A stream of subjects through an engine: window state, event-time watermarks and lateness per record type."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_EVEN, DivisionByZero, InvalidOperation, getcontext, localcontext
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rulekit import values
+from rulekit.records.validate import validate
+from rulekit.runtime.report import (
+    Report,
+    decision,
+    invalid_report,
+    make_action,
+    make_error,
+    make_evidence,
+    make_report,
+    make_violation,
+)
+from rulekit.runtime.support import Undetermined, evidence_dict
+from rulekit.runtime.windows.memory import MemoryWindowStore
+from rulekit.runtime.windows.store import WindowStore
+
+if TYPE_CHECKING:
+    from rulekit.engine import Engine
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=values.UTC)
+_US = timedelta(microseconds=1)
+
+
+def event_us(dt: datetime) -> int:
+    """An aware datetime as microseconds since the Unix epoch (1970-01-01T00:00Z)."""
+    return (dt - _EPOCH) // _US
+
+
+class _LateView:
+    """Window access for a late subject: every aggregate is undetermined."""
+
+    message = "late"
+
+    def _late(self, *args: Any) -> Any:
+        raise Undetermined(self.message)
+
+    count = sum = distinct = values = add = _late
+
+
+class Stream:
+    """An engine's stream of subjects, in arrival order; window rules see the subjects pushed before."""
+
+    def __init__(self, engine: Engine, *, now: datetime, store: WindowStore | None = None,
+                 lateness: timedelta = timedelta(0)):
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=values.PLATFORM_TZ)
+        self.engine = engine
+        self.now = now
+        self.store: WindowStore = store if store is not None else MemoryWindowStore()
+        self.lateness_us = int(lateness.total_seconds() * 1000000)
+        #: per record type, the largest event time seen so far (LANGUAGE §9)
+        self._max_seen: dict[str, int] = {}
+        self._plan = engine.compiled
+        self._late_view = _LateView()
+        self.windows: tuple[Any, ...] = ()
+        self._late_windows: tuple[Any, ...] = ()
+        self._bind()
+
+    def _bind(self) -> None:
+        """Register the plan's windows with the store and bind one handle per window."""
+        for w in self._plan.windows:
+            self.store.register(w.spec)
+        #: the window handles the generated code reads as `W[i]`
+        self.windows = tuple(self.store.window(w.id) for w in self._plan.windows)
+        self._late_windows = (self._late_view,) * len(self.windows)
+
+    # ---- snapshots ---------------------------------------------------------------------------
+    def snapshot(self, path: str | Path) -> None:
+        """Save the window state and the watermarks, so that a restarted service resumes the stream."""
+        self.store.snapshot(Path(path), {"max_seen": dict(self._max_seen), "lateness_us": self.lateness_us})
+
+    def restore(self, path: str | Path) -> None:
+        """Load the state saved by `snapshot`: later reports are those of a stream that never stopped."""
+        validators = self._plan.validators
+
+        def record(kind: str, fields: dict[str, Any]) -> Any:
+            rec, err = validate(validators, kind, fields)
+            if rec is None:
+                raise ValueError(f"{path}: a {kind} record in the snapshot does not validate: {err}")
+            return rec
+
+        self.store = type(self.store).restore(Path(path), record)
+        meta = getattr(self.store, "meta", {}) or {}
+        self._max_seen = {str(k): int(v) for k, v in (meta.get("max_seen") or {}).items()}
+        self._bind()
+
+    # ---- evaluation --------------------------------------------------------------------------------
+    def push(self, record: Any, *, kind: str | None = None) -> Report:
+        """Evaluate the next subject of the stream."""
+        c = getcontext()
+        if c.prec == 28 and c.rounding == ROUND_HALF_EVEN and c.traps[DivisionByZero] and c.traps[InvalidOperation]:
+            return self._push(record, kind)
+        # the host application changed the decimal context: evaluate in the language's own (LANGUAGE §9)
+        with localcontext(values.DECIMAL_CONTEXT):
+            return self._push(record, kind)
+
+    def _push(self, record: Any, kind: str | None) -> Report:
+        k, problem = (kind, None) if kind is not None and kind in self._plan.kinds else \
+            self.engine.kind_of(record, kind)
+        if k is None:
+            return invalid_report(kind, _raw_id(record), problem or "unknown kind")
+        plan = self._plan.kinds[k]
+        rec, err = validate(self._plan.validators, k, record) if record.__class__ is dict else \
+            self.engine.validate(record, k)
+        if rec is None:
+            return invalid_report(k, _raw_id(record), err or "invalid record")
+        tu = 0
+        W: Any = None
+        if plan.windows:
+            ev: datetime = getattr(rec, plan.time_field)
+            tu = event_us(ev)
+            W = self.windows
+            seen = self._max_seen.get(k)
+            late = seen is not None and tu < seen - self.lateness_us
+            plan.observe(rec, W, tu)
+            if seen is None or tu > seen:
+                self._max_seen[k] = tu
+                self.store.advance(tu - self.lateness_us, k)
+            if late:
+                self._late_view.message = (
+                    f"late: event time {ev.isoformat()} is more than the lateness "
+                    f"({values.render_duration(timedelta(microseconds=self.lateness_us))}) before the latest {k} seen")
+                W = self._late_windows
+        V, E = plan.evaluate(rec, self.now, W, tu)
+        if not V and not E:
+            return make_report(kind=k, id=rec.id, decision="allow", violations=[], errors=[])
+        return self._report(k, rec.id, V, E, plan.rules)
+
+    def _report(self, kind: str, rid: str, V: list[Any], E: list[Any], rules: tuple[Any, ...]) -> Report:
+        violations = []
+        for idx, message, actions, evidence in V:
+            m = rules[idx]
+            violations.append(make_violation(
+                rule=m.id, policy=m.policy, severity=m.severity, message=message,
+                actions=[make_action(name=a, args=args) for a, args in actions] if actions else [],
+                evidence=[make_evidence(**evidence_dict(x)) for x in evidence] if evidence else []))
+        errors = [make_error(rule=rules[idx].id, message=msg) for idx, msg in E]
+        return make_report(kind=kind, id=rid, decision=decision((v.severity for v in violations), bool(errors)),
+                           violations=violations, errors=errors)
+
+
+def _raw_id(record: Any) -> str | None:
+    v = record.get("id") if isinstance(record, dict) else getattr(record, "id", None)
+    return v if isinstance(v, str) else None
