@@ -197,10 +197,9 @@ class _Generator:
     def list_validator(self, elem: T.Type) -> str:
         """The name of a validator of a list of `elem` (items checked in order, every problem collected)."""
         name = f"_l{len(self.values)}"
-        item = self.value_validator(elem.required())
         lazy = _record_list(T.list_of(elem))
-        if lazy:
-            item = _Late(self.g, f"k_{elem.record}")
+        # items of a list of records are only checked here (k_KIND) and built when the list is first read
+        item = self.value_validator(elem.required(), "k" if lazy else "v")
         optional = elem.optional
 
         def check(x: list[Any], p: str) -> Any:
@@ -225,11 +224,11 @@ class _Generator:
         self.values[name] = self.g[name] = check
         return name
 
-    def value_validator(self, t: T.Type) -> Validator:
-        """A validator of one non-null value of type `t` (list items)."""
+    def value_validator(self, t: T.Type, record_fn: str = "v") -> Validator:
+        """A validator of one non-null value of type `t` (list items); records go through `{record_fn}_KIND`."""
         k = t.kind
         if k == "record" and t.record is not None:
-            build = _Late(self.g, f"v_{t.record}")
+            build = _Late(self.g, f"{record_fn}_{t.record}")
 
             def record(y: Any, at: str) -> Any:
                 if y.__class__ is not dict:
