@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -85,8 +86,6 @@ def render(diag: Diagnostic, sources: Mapping[str, str] | None = None) -> str:
 
 def _display_width(s: str) -> int:
     """Terminal columns of `s`: wide (CJK, full-width) characters take two."""
-    import unicodedata
-
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
 
 

@@ -7,19 +7,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 from rulekit.checker import Program
 from rulekit.compiler import KindPlan, Plan, compile_program
 from rulekit.explain import Explanation, explain
+from rulekit.intake import Intake
 from rulekit.loader import load_program
 from rulekit.records.models import ModelBuilder, RecordModel
-from rulekit.records.validate import validate
 from rulekit.resources import standard_policies
 from rulekit.runtime.report import Report, RuleDescriptor, invalid_report
 from rulekit.runtime.windows.store import WindowStore
 from rulekit.stream import Stream
-from rulekit.suggest import did_you_mean
 
 __all__ = ["Engine", "Stream", "invalid_report", "load"]
 
@@ -31,6 +28,7 @@ class Engine:
         self.compiled = plan
         self.lateness = lateness
         self._models = ModelBuilder(plan.program.registry)
+        self.intake = Intake(plan)
 
     # ---- facts ---------------------------------------------------------------------------------
     @property
@@ -62,44 +60,12 @@ class Engine:
 
     # ---- records -----------------------------------------------------------------------------------
     def kind_of(self, record: Any, kind: str | None = None) -> tuple[str | None, str | None]:
-        """The subject kind of a record (LANGUAGE §8), or None and why it cannot be told.
-
-        `kind` when given, else the record's `"$kind"`, else its `"kind"` when that names a subject type
-        with no `kind` field of its own, else the one subject type whose required fields it has."""
-        plans = self.compiled.kinds
-        if kind is None and isinstance(record, dict):
-            raw = record.get("$kind")
-            if isinstance(raw, str):
-                kind = raw
-            else:
-                raw = record.get("kind")
-                types = self.program.registry.types
-                if isinstance(raw, str) and raw in plans and "kind" not in types[raw].fields:
-                    kind = raw
-            if kind is None:
-                kind = self._infer_kind(record)
-        elif kind is None and isinstance(record, RecordModel):
-            kind = type(record).__name__.removeprefix("Record_")
-        if kind is None:
-            return None, "the record has no kind: give --subject KIND or a \"$kind\" field"
-        if kind not in plans:
-            hint = did_you_mean(kind, plans)
-            return None, f"unknown subject kind `{kind}`" + (f"; {hint}" if hint else "")
-        return kind, None
-
-    def _infer_kind(self, record: dict[str, Any]) -> str | None:
-        """The one subject type whose required fields a record has."""
-        keys = set(record)
-        types = self.program.registry.types
-        hits = [k for k in self.compiled.kinds
-                if all(f.type.optional or f.name in keys for f in types[k].fields.values())]
-        return hits[0] if len(hits) == 1 else None
+        """The subject kind of a record (LANGUAGE §8), or None and why it cannot be told."""
+        return self.intake.kind_of(record, kind)
 
     def validate(self, record: Any, kind: str) -> tuple[Any, str | None]:
         """The validated record of a kind, or None and the §6 message naming field and problem."""
-        if isinstance(record, BaseModel):
-            record = record.model_dump()
-        return validate(self.compiled.validators, kind, record)
+        return self.intake.validate(record, kind)
 
     # ---- evaluation -----------------------------------------------------------------------------
     def evaluate(self, record: Any, *, kind: str | None = None, now: datetime) -> Report:
@@ -117,13 +83,14 @@ class Engine:
 
     def stream(self, *, now: datetime, store: WindowStore | None = None, lateness: timedelta | None = None) -> Stream:
         """A stream: push records one at a time and get each report; windows span the stream."""
-        return Stream(self, now=now, store=store, lateness=self.lateness if lateness is None else lateness)
+        return Stream(self.compiled, self.intake, now=now, store=store,
+                      lateness=self.lateness if lateness is None else lateness)
 
     def explain(self, record: Any, *, kind: str | None = None, now: datetime) -> Explanation:
         """For one subject: each rule's outcome and the value of every sub-expression of its conditions.
 
         Read-only: explaining never changes what the engine evaluates afterwards."""
-        return explain(self, record, kind=kind, now=now)
+        return explain(self.compiled, self.intake, record, kind=kind, now=now)
 
 
 def load(*paths: str | Path, lateness: timedelta = timedelta(0)) -> Engine:

@@ -5,19 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rulekit import values
 from rulekit.checker import CheckedRule, type_of
+from rulekit.compiler import Plan
+from rulekit.intake import Intake
 from rulekit.records.convert import show as show_input
 from rulekit.runtime import support
 from rulekit.runtime.report import Report, RuleDescriptor
-from rulekit.stream import event_us
+from rulekit.stream import Stream, event_us
 from rulekit.syntax import nodes as n
 from rulekit.syntax.visitor import iter_child_nodes
-
-if TYPE_CHECKING:
-    from rulekit.engine import Engine
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,23 +86,22 @@ def _render_node(node: ValueNode, depth: int, out: list[str]) -> None:
         _render_node(c, depth + 1, out)
 
 
-def explain(engine: Engine, record: Any, *, kind: str | None, now: datetime) -> Explanation:
+def explain(plan: Plan, intake: Intake, record: Any, *, kind: str | None, now: datetime) -> Explanation:
     """See `Engine.explain`: evaluates in a fresh stream, then each sub-expression in a copy of the plan."""
-    stream = engine.stream(now=now)
+    stream = Stream(plan, intake, now=now)
     report = stream.push(record, kind=kind)
     invalid = [e.message for e in report.errors if e.rule is None]
     if invalid or report.kind is None:
         return Explanation(report, (), "; ".join(invalid) or "invalid input")
     k = report.kind
-    rec, _ = engine.validate(record, k)
-    plan = engine.plan(k)
-    ev = getattr(rec, plan.time_field)
-    ctx = _Context(engine, rec, stream.now, stream.windows, event_us(ev))
+    rec, _ = intake.validate(record, k)
+    ev = getattr(rec, plan.kinds[k].time_field)
+    ctx = _Context(plan, rec, stream.now, stream.windows, event_us(ev))
     fired = {v.rule: v for v in report.violations}
     errors = {e.rule: e.message for e in report.errors}
     out = []
-    for rule in (r for r in engine.program.rules() if r.subject == k):
-        start, end = engine.program.policy(rule.policy).effective
+    for rule in (r for r in plan.program.rules() if r.subject == k):
+        start, end = plan.program.policy(rule.policy).effective
         if (start is not None and ev < start) or (end is not None and ev >= end):
             span = f"{start.isoformat() if start else '…'} .. {end.isoformat() if end else '…'}"
             out.append(RuleExplanation(rule.descriptor, "not in effect",
@@ -129,12 +127,12 @@ def explain(engine: Engine, record: Any, *, kind: str | None, now: datetime) -> 
 class _Context:
     """Evaluates sub-expressions of one subject's rules through `Plan.compile_expression` (never the live plan)."""
 
-    def __init__(self, engine: Engine, rec: Any, now: datetime, windows: Any, tu: int):
-        self.engine, self.rec, self.now, self.windows, self.tu = engine, rec, now, windows, tu
+    def __init__(self, plan: Plan, rec: Any, now: datetime, windows: Any, tu: int):
+        self.plan, self.rec, self.now, self.windows, self.tu = plan, rec, now, windows, tu
 
     def value(self, rule: CheckedRule, e: Any) -> tuple[bool, Any]:
         try:
-            fn = self.engine.compiled.compile_expression(e, rule)
+            fn = self.plan.compile_expression(e, rule)
             return True, fn(self.rec, self.now, self.windows, self.tu)
         except support.Undetermined as err:
             return False, err.message
@@ -149,7 +147,7 @@ class _Context:
 
     def text(self, e: Any) -> str:
         s = e.span
-        src = self.engine.program.sources.get(s.file)
+        src = self.plan.program.sources.get(s.file)
         if src is None or s.line == 0:
             return type(e).__name__
         lines = src.split("\n")

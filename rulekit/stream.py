@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, DivisionByZero, InvalidOperation, getcontext, localcontext
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rulekit import values
+from rulekit.compiler import Plan
+from rulekit.intake import Intake
 from rulekit.records.validate import validate
 from rulekit.runtime.report import (
     Report,
@@ -22,9 +24,6 @@ from rulekit.runtime.report import (
 from rulekit.runtime.support import Undetermined, evidence_dict
 from rulekit.runtime.windows.memory import MemoryWindowStore
 from rulekit.runtime.windows.store import WindowStore
-
-if TYPE_CHECKING:
-    from rulekit.engine import Engine
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=values.UTC)
 _US = timedelta(microseconds=1)
@@ -47,19 +46,19 @@ class _LateView:
 
 
 class Stream:
-    """An engine's stream of subjects, in arrival order; window rules see the subjects pushed before."""
+    """A plan's stream of subjects, in arrival order; window rules see the subjects pushed before."""
 
-    def __init__(self, engine: Engine, *, now: datetime, store: WindowStore | None = None,
+    def __init__(self, plan: Plan, intake: Intake, *, now: datetime, store: WindowStore | None = None,
                  lateness: timedelta = timedelta(0)):
         if now.tzinfo is None:
             now = now.replace(tzinfo=values.PLATFORM_TZ)
-        self.engine = engine
+        self.intake = intake
         self.now = now
         self.store: WindowStore = store if store is not None else MemoryWindowStore()
         self.lateness_us = int(lateness.total_seconds() * 1000000)
         #: per record type, the largest event time seen so far (LANGUAGE §9)
         self._max_seen: dict[str, int] = {}
-        self._plan = engine.compiled
+        self._plan = plan
         self._late_view = _LateView()
         self.windows: tuple[Any, ...] = ()
         self._late_windows: tuple[Any, ...] = ()
@@ -105,12 +104,12 @@ class Stream:
 
     def _push(self, record: Any, kind: str | None) -> Report:
         k, problem = (kind, None) if kind is not None and kind in self._plan.kinds else \
-            self.engine.kind_of(record, kind)
+            self.intake.kind_of(record, kind)
         if k is None:
             return invalid_report(kind, _raw_id(record), problem or "unknown kind")
         plan = self._plan.kinds[k]
         rec, err = validate(self._plan.validators, k, record) if record.__class__ is dict else \
-            self.engine.validate(record, k)
+            self.intake.validate(record, k)
         if rec is None:
             return invalid_report(k, _raw_id(record), err or "invalid record")
         tu = 0

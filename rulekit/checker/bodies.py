@@ -11,7 +11,8 @@ from rulekit.syntax import nodes as n
 from .declarations import PolicyDraft, RuleDraft
 from .folding import is_const_false, is_const_true
 from .nullability import facts, window_key_guards
-from .typer import Env, Typer
+from .scope import Env
+from .typer import Typer
 
 
 def check_policy(ty: Typer, p: PolicyDraft) -> None:

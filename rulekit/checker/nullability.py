@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rulekit import types as T
 from rulekit.syntax import nodes as n
 from rulekit.syntax.visitor import walk
 
@@ -62,3 +63,24 @@ def window_key_guards(subject: str, when: Any, lets: dict[str, n.Let]) -> set[st
                 seen.add(x.name)
                 todo.append(lets[x.name].expr)
     return out
+
+
+def require_value(ty: Any, t: T.Type, e: n.Expr) -> T.Type:
+    """A value is needed here: W101 (once per place) when it may be null; the type without `?`."""
+    if not t.optional or t.kind in ("null", "any"):
+        return t
+    key = (e.span.file, e.span.line, e.span.col)
+    if key not in ty.w101_seen:
+        ty.w101_seen.add(key)
+        p = path_of(e)
+        if isinstance(e, n.Call) and ty.refs.get(id(e)) is not None:
+            ty.error("W101", f"table `{e.func}` has no `else` row, so this lookup may find nothing; "
+                       "the rule is then undetermined", e.span,
+                       f"add `else => …` to `{e.func}`, or bind the lookup to a `let` and guard it "
+                       "with `is not null`")
+        else:
+            what = f"`{p}`" if p else "this value"
+            guard = f"`{p} is not null and …`" if p else "`x is not null and …` on a `let`"
+            ty.error("W101", f"{what} may be null or missing here; the rule is then undetermined",
+                       e.span, f"guard it with {guard}, or give a default with `{p or 'x'} ?? …`")
+    return t.required()

@@ -2,79 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+import regex
+
 from rulekit import types as T
-from rulekit.builtins import BUILTINS, SUMMABLE, WINDOW_FUNCS
+from rulekit.builtins import BUILTINS
 from rulekit.diagnostics import Diagnostic, Span
 from rulekit.records.registry import RecordRegistry
 from rulekit.suggest import did_you_mean
 from rulekit.syntax import nodes as n
-from rulekit.syntax.visitor import NodeVisitor, walk
 
-from .declarations import PolicyDraft, RuleDraft, add_diagnostic, row_type_name
-from .folding import LITERAL_TYPES, arith, is_literal_only, unit_hint
-from .nullability import facts, path_of
+from .calls import CallTyper
+from .declarations import PolicyDraft, RuleDraft, add_diagnostic
+from .folding import LITERAL_TYPES, arith, unit_hint
+from .nullability import facts, path_of, require_value
+from .scope import Env
 
 _CMP = ("==", "!=", "<", "<=", ">", ">=")
 
 
-@dataclass(frozen=True)
-class Env:
-    """Scope while typing an expression."""
-
-    policy: PolicyDraft
-    subject: str | None  # the rule's subject kind, None at policy level
-    rule: RuleDraft | None = None
-    vars: tuple[tuple[str, T.Type], ...] = ()
-    guards: frozenset[str] = frozenset()
-    window_kind: str | None = None  # inside a window aggregate: the record name means each windowed subject
-
-    def with_var(self, name: str, t: T.Type) -> Env:
-        """The scope with a quantifier variable."""
-        return Env(self.policy, self.subject, self.rule, self.vars + ((name, t),), self.guards, self.window_kind)
-
-    def guarded(self, paths: set[str] | frozenset[str]) -> Env:
-        """The scope where `paths` are known non-null."""
-        if not paths:
-            return self
-        return Env(self.policy, self.subject, self.rule, self.vars, self.guards | paths, self.window_kind)
-
-    def var(self, name: str) -> T.Type | None:
-        """The type of a quantifier variable in scope."""
-        for k, t in reversed(self.vars):
-            if k == name:
-                return t
-        return None
-
-
-class _Signature:
-    """A built-in call as its table entry's check sees it."""
-
-    def __init__(self, typer: Typer, call: n.Call, args: list[T.Type]):
-        self.typer, self.call, self.args = typer, call, args
-
-    def arity(self, *counts: int) -> bool:
-        if len(self.call.args) in counts:
-            return True
-        want = " or ".join(map(str, counts))
-        self.error(f"`{self.call.func}` takes {want} argument{'s' if counts != (1,) else ''}, "
-                   f"got {len(self.call.args)}")
-        return False
-
-    def want(self, i: int, kinds: tuple[str, ...], what: str) -> bool:
-        t = self.args[i]
-        if t.kind == "any" or t.kind in kinds:
-            return True
-        self.error(f"`{self.call.func}` needs {what} as argument {i + 1}, not `{t}`", self.call.args[i].span)
-        return False
-
-    def error(self, message: str, span: Any = None) -> None:
-        self.typer.error("E009", message, span or self.call.span)
-
-
-class Typer(NodeVisitor):
+class Typer(CallTyper):
     """Types expressions in scopes; results go to `types` and `refs` (by node identity, for this run only)."""
 
     def __init__(self, registry: RecordRegistry, diags: list[Diagnostic]):
@@ -85,7 +33,7 @@ class Typer(NodeVisitor):
         self._let_types: dict[tuple[str, str, str], T.Type] = {}
         self._let_stack: list[tuple[str, str, str]] = []
         self.rule_guards: dict[str, frozenset[str]] = {}  # rule id -> guards of its `when`/`unless`
-        self._w101_seen: set[tuple[str, int, int]] = set()
+        self.w101_seen: set[tuple[str, int, int]] = set()
 
     # ---- reporting ----------------------------------------------------------------
     def error(self, code: str, message: str, span: Span, help: str | None = None) -> None:
@@ -98,23 +46,7 @@ class Typer(NodeVisitor):
 
     def require(self, t: T.Type, e: n.Expr, env: Env) -> T.Type:
         """A value is needed here: warn (W101) when it may be null and is not guarded."""
-        if not t.optional or t.kind in ("null", "any"):
-            return t
-        key = (e.span.file, e.span.line, e.span.col)
-        if key not in self._w101_seen:
-            self._w101_seen.add(key)
-            p = path_of(e)
-            if isinstance(e, n.Call) and self.refs.get(id(e)) is not None:
-                self.error("W101", f"table `{e.func}` has no `else` row, so this lookup may find nothing; "
-                           "the rule is then undetermined", e.span,
-                           f"add `else => …` to `{e.func}`, or bind the lookup to a `let` and guard it "
-                           "with `is not null`")
-            else:
-                what = f"`{p}`" if p else "this value"
-                guard = f"`{p} is not null and …`" if p else "`x is not null and …` on a `let`"
-                self.error("W101", f"{what} may be null or missing here; the rule is then undetermined",
-                           e.span, f"guard it with {guard}, or give a default with `{p or 'x'} ?? …`")
-        return t.required()
+        return require_value(self, t, e)
 
     def needed(self, e: n.Expr, env: Env) -> T.Type:
         """The type of an operand whose value is needed (W101 when it may be null)."""
@@ -135,8 +67,6 @@ class Typer(NodeVisitor):
 
     def visit_Literal(self, e: n.Literal, env: Env) -> T.Type:
         if e.kind == "regex":
-            import regex
-
             try:
                 regex.compile(e.value)
             except regex.error as err:
@@ -378,97 +308,3 @@ class Typer(NodeVisitor):
             self.error("E004", f"`{lt} {op} {rt}` is not defined", e.span, unit_hint(lt, rt))
             return T.ANY
         return result
-
-    # ---- calls, tables, windows ----------------------------------------------------------
-    def visit_Call(self, e: n.Call, env: Env) -> T.Type:
-        f = e.func
-        if f in env.policy.tables:
-            return self.table_call(e, env.policy.tables[f], env)
-        builtin = BUILTINS.get(f)
-        if builtin is None:
-            if f in WINDOW_FUNCS:
-                self.error("E009", f"`{f}` is a window aggregate: write `{f}(order.buyer_id by ip within 1h)`",
-                           e.span)
-            else:
-                self.error("E002", f"unknown function or table `{f}`", e.span,
-                           did_you_mean(f, list(BUILTINS) + list(env.policy.tables))
-                           or "functions: " + ", ".join(BUILTINS))
-            for a in e.args:
-                self.expr(a, env)
-            return T.ANY
-        args = [self.needed(a, env) for a in e.args]
-        return builtin.check(_Signature(self, e, args))
-
-    def table_call(self, e: n.Call, t: n.Table, env: Env) -> T.Type:
-        self.refs[id(e)] = n.Ref("table", t.name, env.policy.name)
-        if len(e.args) != len(t.params):
-            self.error("E009", f"table `{t.name}` takes {len(t.params)} key(s), got {len(e.args)}", e.span)
-        for a, prm in zip(e.args, t.params, strict=False):
-            at = self.expr(a, env)
-            pt, _ = self.registry.resolve_type(prm.type)
-            if not T.same_family(at.required(), pt.required()):
-                self.error("E004", f"table `{t.name}` takes a `{pt}` for `{prm.name}`, not `{at}`", a.span)
-            self.require(at, a, env)
-        for a in e.args[len(t.params):]:
-            self.expr(a, env)
-        has_else = any(r.keys is None for r in t.rows)
-        if t.single:
-            ty, _ = self.registry.resolve_type(t.results[0].type)
-        else:
-            ty = T.record(row_type_name(env.policy.name, t.name))
-        return ty if has_else else ty.opt()
-
-    def visit_Window(self, e: n.Window, env: Env) -> T.Type:
-        if e.func not in WINDOW_FUNCS:
-            self.error("E009", f"`{e.func}(… by … within …)` is not a window aggregate", e.span,
-                       "windows are `count`, `sum` and `distinct`")
-            return T.ANY
-        roots = {x.name for x in walk(e.value) if isinstance(x, n.Name)}
-        subj_roots = sorted(r for r in roots if r in self.registry.types and self.registry.types[r].is_subject)
-        kind = env.subject or (subj_roots[0] if subj_roots else None)
-        if kind is None:
-            self.error("E009", "cannot tell which subject type this window aggregates", e.span,
-                       "name the record: `count(order by ip within 10m)`")
-            return T.ANY
-        for r in subj_roots:
-            if r != kind:
-                self.error("E009", f"a window in a rule on `{kind}` aggregates `{kind}` subjects, not `{r}`", e.span)
-                return T.ANY
-        if env.subject is None:
-            self._let_reads(env.policy, kind)
-        inner = Env(env.policy, env.subject or kind, env.rule, env.vars, frozenset(), kind)
-        self.refs[id(e)] = n.Ref("window", kind)
-        out = self._window_value(e, kind, inner)
-        rt = self.registry.types[kind]
-        for k in e.keys:
-            f = rt.fields.get(k)
-            if f is None:
-                self.error("E003", f"`{kind}` has no field `{k}` to group the window by", e.span,
-                           did_you_mean(k, rt.fields) or None)
-            elif f.type.kind in ("list", "record"):
-                self.error("E009", f"cannot group a window by `{k}`, a `{f.type}`", e.span)
-        wt = self.expr(e.within, Env(env.policy, None))
-        if wt.kind != "any" and (wt.kind != "duration" or not is_literal_only(e.within)):
-            self.error("E009", "`within` needs a constant duration, e.g. `within 10m`", e.within.span)
-        elif isinstance(e.within, n.Literal) and e.within.value.total_seconds() <= 0:
-            self.error("E009", "`within` must be longer than 0s", e.within.span)
-        if e.where is not None:
-            self.expect_bool(self.needed(e.where, inner), e.where, "`where`")
-        return out
-
-    def _window_value(self, e: n.Window, kind: str, inner: Env) -> T.Type:
-        if e.func == "count":
-            if not (isinstance(e.value, n.Name) and e.value.name == kind):
-                self.error("E009", f"`count` counts subjects: write `count({kind} by …)`", e.value.span)
-            else:
-                self.expr(e.value, inner)
-            return T.INT
-        vt = self.needed(e.value, inner)
-        if e.func == "sum":
-            if vt.kind not in SUMMABLE + ("any",):
-                self.error("E009", f"`sum` needs money, a number, a weight or a duration, not `{vt}`", e.value.span)
-                return T.ANY
-            return vt
-        if vt.kind in ("list", "record"):
-            self.error("E009", f"`distinct` counts scalar values, not `{vt}`", e.value.span)
-        return T.INT

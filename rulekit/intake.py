@@ -1,0 +1,60 @@
+"""Takes a record in: tells its subject kind (LANGUAGE §8) and validates it on the plan's one validation path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from rulekit.compiler import Plan
+from rulekit.records.models import RecordModel
+from rulekit.records.validate import validate
+from rulekit.suggest import did_you_mean
+
+
+class Intake:
+    """Kind resolution and validation of input records for one plan."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+
+    def kind_of(self, record: Any, kind: str | None = None) -> tuple[str | None, str | None]:
+        """The subject kind of a record (LANGUAGE §8), or None and why it cannot be told.
+
+        `kind` when given, else the record's `"$kind"`, else its `"kind"` when that names a subject type
+        with no `kind` field of its own, else the one subject type whose required fields it has."""
+        plans = self.plan.kinds
+        if kind is None and isinstance(record, dict):
+            raw = record.get("$kind")
+            if isinstance(raw, str):
+                kind = raw
+            else:
+                raw = record.get("kind")
+                types = self.plan.program.registry.types
+                if isinstance(raw, str) and raw in plans and "kind" not in types[raw].fields:
+                    kind = raw
+            if kind is None:
+                kind = self._infer_kind(record)
+        elif kind is None and isinstance(record, RecordModel):
+            kind = type(record).__name__.removeprefix("Record_")
+        if kind is None:
+            return None, "the record has no kind: give --subject KIND or a \"$kind\" field"
+        if kind not in plans:
+            hint = did_you_mean(kind, plans)
+            return None, f"unknown subject kind `{kind}`" + (f"; {hint}" if hint else "")
+        return kind, None
+
+    def _infer_kind(self, record: dict[str, Any]) -> str | None:
+        """The one subject type whose required fields a record has."""
+        keys = set(record)
+        types = self.plan.program.registry.types
+        hits = [k for k in self.plan.kinds
+                if all(f.type.optional or f.name in keys for f in types[k].fields.values())]
+        return hits[0] if len(hits) == 1 else None
+
+    def validate(self, record: Any, kind: str) -> tuple[Any, str | None]:
+        """The validated record of a kind, or None and the §6 message naming field and problem."""
+        if isinstance(record, BaseModel):
+            record = record.model_dump()
+        return validate(self.plan.validators, kind, record)
+
