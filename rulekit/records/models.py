@@ -18,12 +18,21 @@ class RecordModel(BaseModel):
     model_config = ConfigDict(extra="allow", arbitrary_types_allowed=True, revalidate_instances="never")
 
 
-def _scalar(conv: Any, optional: bool) -> Any:
-    def check(v: Any) -> Any:
+def _nullable(check: Any, optional: bool) -> Any:
+    """A before-validator: null is null for an optional field, an error for a required one, else `check`."""
+
+    def before(v: Any) -> Any:
         if v is None:
             if optional:
                 return None
             raise ValueError(C.NULL_FIELD)
+        return check(v)
+
+    return before
+
+
+def _convert(conv: Any) -> Any:
+    def check(v: Any) -> Any:
         try:
             return conv(v)
         except C.Invalid as e:
@@ -32,12 +41,8 @@ def _scalar(conv: Any, optional: bool) -> Any:
     return check
 
 
-def _shape(kind: str, optional: bool) -> Any:
+def _shape(kind: str) -> Any:
     def check(v: Any) -> Any:
-        if v is None:
-            if optional:
-                return None
-            raise ValueError(C.NULL_FIELD)
         if kind == "record" and not isinstance(v, (dict, BaseModel)):
             raise ValueError(C.expected_object(v))
         if kind == "list" and not isinstance(v, list):
@@ -68,7 +73,7 @@ class ModelBuilder:
 
     def annotation(self, t: T.Type) -> Any:
         if t.kind in C.CONVERTERS:
-            return Annotated[Any, BeforeValidator(_scalar(C.CONVERTERS[t.kind], t.optional))]
+            return Annotated[Any, BeforeValidator(_nullable(_convert(C.CONVERTERS[t.kind]), t.optional))]
         if t.kind == "record" and t.record is not None:
             inner: Any = self.model(t.record)
         elif t.kind == "list" and t.elem is not None:
@@ -76,7 +81,7 @@ class ModelBuilder:
             inner = list[elem]  # type: ignore[valid-type]
         else:
             return Any
-        return Annotated[inner | None if t.optional else inner, BeforeValidator(_shape(t.kind, t.optional))]
+        return Annotated[inner | None if t.optional else inner, BeforeValidator(_nullable(_shape(t.kind), t.optional))]
 
     def validate(self, name: str, data: Any) -> tuple[RecordModel | None, str | None]:
         """The model instance, or None and the same message the generated validator gives."""

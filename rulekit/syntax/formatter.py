@@ -222,44 +222,89 @@ def _never_blank(a: str, b: str) -> bool | None:
     return False
 
 
-def _layout_item(item: n.Item) -> _Unit:
-    if isinstance(item, n.Policy):
-        return _layout_policy(item)
-    if isinstance(item, n.RecordDecl):
-        return _layout_record(item)
-    if isinstance(item, n.TestBlock):
-        return _layout_test(item)
-    raise TypeError(f"not a file item: {item!r}")
+class _Layout(NodeVisitor):
+    """The layout unit of each declaration node: a line, or a block of units."""
 
+    def generic_visit(self, node: Any) -> _Unit:
+        raise TypeError(f"not a declaration: {type(node).__name__}")
 
-def _layout_policy(p: n.Policy) -> _Block:
-    title = f" {p.title.text}" if p.title is not None else ""
-    children = [_layout_member(m) for m in p.members]
-    return _Block(f"policy {p.name}{title} {{", children, "}", p.span,
-                  [type(m).__name__ for m in p.members], _policy_blank)
+    def visit_Policy(self, p: n.Policy) -> _Block:
+        title = f" {p.title.text}" if p.title is not None else ""
+        children = [self.visit(m) for m in p.members]
+        return _Block(f"policy {p.name}{title} {{", children, "}", p.span,
+                      [type(m).__name__ for m in p.members], _policy_blank)
 
-
-def _layout_member(m: n.PolicyMember) -> _Unit:
-    if isinstance(m, n.Version):
+    def visit_Version(self, m: n.Version) -> _Line:
         return _Line(f"version {m.text}", m.span)
-    if isinstance(m, n.Effective):
+
+    def visit_Effective(self, m: n.Effective) -> _Line:
         start = f" {m.start.text}" if m.start is not None else ""
         end = f" {m.end.text}" if m.end is not None else ""
         return _Line(f"effective{start} ..{end}", m.span)
-    if isinstance(m, n.Let):
+
+    def visit_Let(self, m: n.Let) -> _Line:
         return _Line(f"let {m.name} = {format_expr(m.expr)}", m.span)
-    if isinstance(m, n.Wordlist):
-        lines: list[_Unit] = [_Line(_wordlist_clause(c), c.span) for c in m.clauses]
+
+    def visit_Wordlist(self, m: n.Wordlist) -> _Block:
+        lines: list[_Unit] = [_Line(f"{c.kind} {', '.join(v.text for v in c.values)}", c.span) for c in m.clauses]
         return _Block(f"wordlist {m.name} {{", lines, "}", m.span)
-    if isinstance(m, n.Table):
-        return _layout_table(m)
-    if isinstance(m, n.Rule):
-        return _layout_rule(m)
-    raise TypeError(f"not a policy member: {m!r}")
+
+    def visit_Table(self, t: n.Table) -> _Block:
+        return _layout_table(t)
+
+    def visit_Rule(self, r: n.Rule) -> _Block:
+        title = f" {r.title.text}" if r.title is not None else ""
+        clauses: list[_Unit] = [self.visit(c) for c in r.clauses]
+        return _Block(f"rule {r.name}{title} on {r.subject} {{", clauses, "}", r.span)
+
+    def visit_Severity(self, c: n.Severity) -> _Line:
+        return _Line(f"severity {c.level}", c.span)
+
+    def visit_When(self, c: n.When) -> _Line:
+        return _Line(f"when {format_expr(c.expr)}", c.span)
+
+    def visit_Unless(self, c: n.Unless) -> _Line:
+        return _Line(f"unless {format_expr(c.expr)}", c.span)
+
+    def visit_Message(self, c: n.Message) -> _Line:
+        return _Line(f"message {c.template.text}", c.span)
+
+    def visit_Action(self, c: n.Action) -> _Line:
+        if not c.parens and not c.args:
+            return _Line(f"action {c.name}", c.span)
+        args = ", ".join(f"{a.name}: {format_expr(a.expr)}" for a in c.args)
+        return _Line(f"action {c.name}({args})", c.span)
+
+    def visit_EvidenceClause(self, c: n.EvidenceClause) -> _Line:
+        return _Line(f"evidence {format_expr(c.expr)}", c.span)
+
+    def visit_RecordDecl(self, r: n.RecordDecl) -> _Block:
+        time = f" time {r.time_field}" if r.time_field is not None else ""
+        fields: list[_Unit] = [_Line(f"{f.name}: {format_type(f.type)}", f.span) for f in r.fields]
+        return _Block(f"record {r.name}{time} {{", fields, "}", r.span)
+
+    def visit_TestBlock(self, t: n.TestBlock) -> _Block:
+        return _Block(f"test {t.name_text} {{", [self.visit(c) for c in t.clauses], "}", t.span)
+
+    def visit_At(self, c: n.At) -> _Line:
+        return _Line(f"at {c.moment.text}", c.span)
+
+    def visit_Given(self, c: n.Given) -> _Unit:
+        if not c.stream or not c.value:
+            return _Line(f"given {c.kind} {format_json(c.value)}", c.span)
+        spans = list(c.item_spans) if len(c.item_spans) == len(c.value) else [n.NO_SPAN] * len(c.value)
+        last = len(c.value) - 1
+        items: list[_Unit] = [_Line(format_json(v) + ("," if i < last else ""), s)
+                              for i, (v, s) in enumerate(zip(c.value, spans, strict=True))]
+        return _Block(f"given {c.kind} [", items, "]", c.span, blank=_never_blank)
+
+    def visit_Expect(self, c: n.Expect) -> _Line:
+        no = " no" if c.negated else ""
+        target = f" {c.target}" if c.target is not None else ""
+        return _Line(f"expect{no} {c.what}{target}", c.span)
 
 
-def _wordlist_clause(c: n.WordlistClause) -> str:
-    return f"{c.kind} {', '.join(v.text for v in c.values)}"
+_LAYOUT = _Layout()
 
 
 #: A bare name at the end of a row value: `(` on the next row would make it a call.
@@ -299,60 +344,6 @@ def _row_key(key: tuple[n.Expr, ...]) -> str:
     if len(key) == 1:
         return format_expr(key[0])
     return "(" + ", ".join(format_expr(k) for k in key) + ")"
-
-
-def _layout_rule(r: n.Rule) -> _Block:
-    title = f" {r.title.text}" if r.title is not None else ""
-    clauses: list[_Unit] = [_Line(_rule_clause(c), c.span) for c in r.clauses]
-    return _Block(f"rule {r.name}{title} on {r.subject} {{", clauses, "}", r.span)
-
-
-def _rule_clause(c: n.RuleClause) -> str:
-    if isinstance(c, n.Severity):
-        return f"severity {c.level}"
-    if isinstance(c, n.Let):
-        return f"let {c.name} = {format_expr(c.expr)}"
-    if isinstance(c, n.When):
-        return f"when {format_expr(c.expr)}"
-    if isinstance(c, n.Unless):
-        return f"unless {format_expr(c.expr)}"
-    if isinstance(c, n.Message):
-        return f"message {c.template.text}"
-    if isinstance(c, n.Action):
-        if not c.parens and not c.args:
-            return f"action {c.name}"
-        return f"action {c.name}(" + ", ".join(f"{a.name}: {format_expr(a.expr)}" for a in c.args) + ")"
-    if isinstance(c, n.EvidenceClause):
-        return f"evidence {format_expr(c.expr)}"
-    raise TypeError(f"not a rule clause: {c!r}")
-
-
-def _layout_record(r: n.RecordDecl) -> _Block:
-    time = f" time {r.time_field}" if r.time_field is not None else ""
-    fields: list[_Unit] = [_Line(f"{f.name}: {format_type(f.type)}", f.span) for f in r.fields]
-    return _Block(f"record {r.name}{time} {{", fields, "}", r.span)
-
-
-def _layout_test(t: n.TestBlock) -> _Block:
-    return _Block(f"test {t.name_text} {{", [_test_clause(c) for c in t.clauses], "}", t.span)
-
-
-def _test_clause(c: n.TestClause) -> _Unit:
-    if isinstance(c, n.At):
-        return _Line(f"at {c.moment.text}", c.span)
-    if isinstance(c, n.Given):
-        if not c.stream or not c.value:
-            return _Line(f"given {c.kind} {format_json(c.value)}", c.span)
-        spans = list(c.item_spans) if len(c.item_spans) == len(c.value) else [n.NO_SPAN] * len(c.value)
-        last = len(c.value) - 1
-        items: list[_Unit] = [_Line(format_json(v) + ("," if i < last else ""), s)
-                              for i, (v, s) in enumerate(zip(c.value, spans, strict=True))]
-        return _Block(f"given {c.kind} [", items, "]", c.span, blank=_never_blank)
-    if isinstance(c, n.Expect):
-        no = " no" if c.negated else ""
-        target = f" {c.target}" if c.target is not None else ""
-        return _Line(f"expect{no} {c.what}{target}", c.span)
-    raise TypeError(f"not a test clause: {c!r}")
 
 
 # ---- comments and blank lines ----------------------------------------------------------
@@ -482,7 +473,7 @@ class _Writer:
 
 def format_source(sf: n.SourceFile) -> str:
     """The canonical text of a parsed file (empty for a file with nothing in it)."""
-    items = [_layout_item(i) for i in sf.items]
+    items = [_LAYOUT.visit(i) for i in sf.items]
     comments = sorted(sf.comments, key=lambda c: c.line)
     placed = _Placed(leading=[[] for _ in items], inside=[[] for _ in items])
     spans = [(i, u.span) for i, u in enumerate(items) if _has_span(u.span)]

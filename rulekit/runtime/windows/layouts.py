@@ -224,40 +224,7 @@ class _TimesWindow(Window):
             dq.append(t)
         else:
             insort(dq, t)
-        exp_t = self.exp_t
-        if not exp_t or t >= exp_t[-1]:
-            exp_t.append(t)
-            self.exp_k.append(key)
-        else:
-            heapq.heappush(self.late, (t, next(self.seq), key))
-
-    def advance(self, watermark: int) -> None:
-        # `Window.advance` with `drop_oldest` inlined: this runs once per subject.
-        cutoff = watermark - self.within
-        if cutoff <= self.cutoff:
-            return
-        self.cutoff = cutoff
-        exp_t = self.exp_t
-        if exp_t and exp_t[0] <= cutoff:
-            exp_k = self.exp_k
-            keys = self.keys
-            try:
-                while exp_t[0] <= cutoff:
-                    exp_t.popleft()
-                    key = exp_k.popleft()
-                    dq = keys[key]
-                    dq.popleft()
-                    if not dq:
-                        del keys[key]
-            except IndexError:
-                pass
-        if self.late and self.late[0][0] <= cutoff:
-            self.advance_late(cutoff)
-
-    def advance_late(self, cutoff: int) -> None:
-        late = self.late
-        while late and late[0][0] <= cutoff:
-            self.drop_oldest(heapq.heappop(late)[2])
+        self._remind(key, t)
 
     def drop_oldest(self, key: Hashable) -> None:
         dq = self.keys[key]
@@ -321,12 +288,18 @@ class _ValuesWindow(Window):
     def add(self, key: Hashable, t: int, value: Any = None) -> None:
         self._insert(key, t, value)
 
-    def drop_oldest(self, key: Hashable) -> None:
+    def _pop_oldest(self, key: Hashable) -> tuple[_Series | None, Any]:
+        """Drop a key's oldest entry: (its series, None when that emptied it; the value dropped)."""
         s = self.keys[key]
         s.times.popleft()
-        s.values.popleft()
+        value = s.values.popleft()
         if not s.times:
             del self.keys[key]
+            return None, value
+        return s, value
+
+    def drop_oldest(self, key: Hashable) -> None:
+        self._pop_oldest(key)
 
     def count(self, key: Hashable, t: int) -> int:
         s = self.keys.get(key)
@@ -395,12 +368,8 @@ class _SumWindow(_ValuesWindow):
                     s.total = None
 
     def drop_oldest(self, key: Hashable) -> None:
-        s = self.keys[key]
-        s.times.popleft()
-        value = s.values.popleft()
-        if not s.times:
-            del self.keys[key]
-        elif s.total is not None:
+        s, value = self._pop_oldest(key)
+        if s is not None and s.total is not None:
             try:
                 s.total = _sub(s.total, value)
             except (TypeError, DecimalException):
@@ -431,6 +400,7 @@ class _SumWindow(_ValuesWindow):
         vals = self._window_values(s, t)
         return _sum_of(vals) if vals else zero
 
+
 class _DistinctWindow(_ValuesWindow):
     """A distinct window: each key keeps a multiset of its values, so `distinct` at its latest time is O(1)."""
 
@@ -446,12 +416,8 @@ class _DistinctWindow(_ValuesWindow):
         _count_in(s.counts, value)  # type: ignore[arg-type]
 
     def drop_oldest(self, key: Hashable) -> None:
-        s = self.keys[key]
-        s.times.popleft()
-        value = s.values.popleft()
-        if not s.times:
-            del self.keys[key]
-        else:
+        s, value = self._pop_oldest(key)
+        if s is not None:
             _uncount(s.counts, value)  # type: ignore[arg-type]
 
     def distinct(self, key: Hashable, t: int) -> int:
