@@ -5,7 +5,7 @@
 Both evaluate the `when` conditions of the freight and 48h-SLA rules (benchmarks/policies/) on the
 same pre-validated orders, with the same checked program (types, name resolution). The closure
 compiler here handles exactly the node kinds these rules use; the generated source is what the
-engine runs (rulekit/compiler.py).
+engine runs (rulekit/compiler/), through the public `Plan.compile_expression`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from typing import Any
 
 import rulekit
 from rulekit import values
-from rulekit.compiler import _Ctx
-from rulekit.explain import Explainer
+from rulekit.checker import type_of
 from rulekit.runtime import support
 from rulekit.syntax import nodes as n
 
@@ -40,10 +39,10 @@ class ClosureCompiler:
 
     def __init__(self, engine: rulekit.Engine):
         self.p = engine.program
-        self.g = engine.compiled.globals
+        self.g = engine.compiled.constants.namespace
 
     def nn(self, f: Fn, e: Any) -> Fn:
-        if not self.p.type_of(e).optional:
+        if not type_of(e).optional:
             return f
         path = repr(e)
 
@@ -59,7 +58,7 @@ class ClosureCompiler:
             v = e.value
             return lambda r, now: v
         if isinstance(e, n.Name):
-            ref = self.p.refs[id(e)]
+            ref = e.ref
             if ref.kind == "subject":
                 return lambda r, now: r
             if ref.kind == "now":
@@ -70,7 +69,7 @@ class ClosureCompiler:
         if isinstance(e, n.Attr):
             obj = self.nn(self.c(e.obj, rule), e.obj)
             name = e.name
-            if self.p.type_of(e.obj).optional:
+            if type_of(e.obj).optional:
                 def safe(r: Any, now: datetime) -> Any:
                     o = obj(r, now)
                     return getattr(o, name)
@@ -93,7 +92,7 @@ class ClosureCompiler:
             op = _OPS[e.op]
             return lambda r, now: op(a(r, now), b(r, now))
         if isinstance(e, n.Call):
-            ref = self.p.refs.get(id(e))
+            ref = e.ref
             args = [self.nn(self.c(x, rule), x) for x in e.args]
             if ref is not None and ref.kind == "table":
                 table = self.g[f"_TB_{ref.owner}_{ref.target}"]
@@ -129,18 +128,13 @@ def main() -> int:
     ap.add_argument("--orders", type=int, default=50000)
     a = ap.parse_args()
     engine = rulekit.load(HERE / "policies")
-    reg = engine.program.registry
-    recs = [reg.validate("order", d)[0] for d in orders(a.orders)]
-    rules = [r for r in engine.rules() if r.subject == "order" and r.when is not None]
-    ex = Explainer(engine)
+    recs = [engine.validate(d, "order")[0] for d in orders(a.orders)]
+    rules = [r for r in engine.program.rules() if r.subject == "order" and r.when is not None]
     cc = ClosureCompiler(engine)
     gen, clo = [], []
     for r in rules:
-        ctx = _Ctx(ex.comp, "order")
-        ctx.policy = next(p for p in engine.program.policies if p.name == r.policy)
-        ctx.rule = r
-        ctx.cache_lets = False
-        gen.append(eval(f"lambda r, now: {ex.comp.expr(r.when.expr, ctx)}", ex.comp.g))  # noqa: S307
+        fn = engine.compiled.compile_expression(r.when.expr, r)  # (record, now, W, t_us)
+        gen.append(lambda rec, now, fn=fn: fn(rec, now, None, 0))
         clo.append(cc.c(r.when.expr, r))
 
     def run(fns: list[Fn]) -> tuple[float, int]:

@@ -10,7 +10,7 @@ from typing import Any
 from rulekit import values
 from rulekit.compiler import Plan
 from rulekit.intake import Intake
-from rulekit.records.validate import validate
+from rulekit.records.validate import InvalidRecord, validate
 from rulekit.runtime.report import (
     Report,
     decision,
@@ -103,15 +103,25 @@ class Stream:
             return self._push(record, kind)
 
     def _push(self, record: Any, kind: str | None) -> Report:
-        k, problem = (kind, None) if kind is not None and kind in self._plan.kinds else \
-            self.intake.kind_of(record, kind)
-        if k is None:
-            return invalid_report(kind, _raw_id(record), problem or "unknown kind")
-        plan = self._plan.kinds[k]
-        rec, err = validate(self._plan.validators, k, record) if record.__class__ is dict else \
-            self.intake.validate(record, k)
-        if rec is None:
-            return invalid_report(k, _raw_id(record), err or "invalid record")
+        plans = self._plan.kinds
+        if kind is not None and kind in plans:
+            k: str | None = kind
+        else:
+            k, problem = self.intake.kind_of(record, kind)
+            if k is None:
+                return invalid_report(kind, _raw_id(record), problem or "unknown kind")
+        plan = plans[k]
+        if record.__class__ is dict:
+            try:
+                rec = self._plan.validators[k](record, k)
+            except InvalidRecord as e:
+                return invalid_report(k, _raw_id(record), str(e))
+            except RecursionError:
+                return invalid_report(k, _raw_id(record), f"{k}: nested too deeply")
+        else:
+            rec, err = self.intake.validate(record, k)
+            if rec is None:
+                return invalid_report(k, _raw_id(record), err or "invalid record")
         tu = 0
         W: Any = None
         if plan.windows:
@@ -136,14 +146,16 @@ class Stream:
 
     def _report(self, kind: str, rid: str, V: list[Any], E: list[Any], rules: tuple[Any, ...]) -> Report:
         violations = []
+        severities = []
         for idx, message, actions, evidence in V:
             m = rules[idx]
+            severities.append(m.severity)
             violations.append(make_violation(
                 rule=m.id, policy=m.policy, severity=m.severity, message=message,
                 actions=[make_action(name=a, args=args) for a, args in actions] if actions else [],
                 evidence=[make_evidence(**evidence_dict(x)) for x in evidence] if evidence else []))
         errors = [make_error(rule=rules[idx].id, message=msg) for idx, msg in E]
-        return make_report(kind=kind, id=rid, decision=decision((v.severity for v in violations), bool(errors)),
+        return make_report(kind=kind, id=rid, decision=decision(severities, bool(errors)),
                            violations=violations, errors=errors)
 
 

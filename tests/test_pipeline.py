@@ -31,6 +31,9 @@ def at(minute: int) -> str:
 
 THRESHOLDS = """
 policy p {
+  table fee(region: string) -> money {
+    else => ¥7
+  }
   rule cheap on order {
     when order.total < ¥20
     message "cheap {order.total}"
@@ -44,6 +47,8 @@ policy p {
 
 
 def test_explain_leaves_the_engine_as_it_was(tmp_path: Path) -> None:
+    # the table's constant is compiled first: an explainer that numbered constants from 0 again used to
+    # rebind the name of `¥20` to `¥100`, and `order.total < ¥20` then fired on a ¥50 order
     eng = load(tmp_path, THRESHOLDS)
     fifty = order(total=50)
     before = eng.evaluate(fifty, now=NOW).to_json()

@@ -58,6 +58,21 @@ class RecordBase:
         return out
 
 
+class _Item:
+    """The path of a list item, spelled out (`order.items[2]`) only when an error names it."""
+
+    __slots__ = ("base", "index")
+
+    def __init__(self, base: Any, index: int):
+        self.base, self.index = base, index
+
+    def __str__(self) -> str:
+        return f"{self.base}[{self.index}]"
+
+    def __add__(self, more: str) -> str:
+        return f"{self}{more}"
+
+
 def _err(errors: list[str] | None, message: str) -> list[str]:
     if errors is None:
         return [message]
@@ -115,6 +130,7 @@ class _Generator:
         self.g: dict[str, Any] = {
             "_M": values.MISSING, "_err": _err, "_errs": _errs, "_IR": InvalidRecord, "_Inv": C.Invalid,
             "_show": C.show, "_date": date, "_td": timedelta, "_dtc": datetime, "_INF": float("inf"),
+            "_iso": datetime.fromisoformat, "_TZ": values.PLATFORM_TZ,
         }
         for kind, conv in C.CONVERTERS.items():
             self.g[f"_cv_{kind}"] = conv
@@ -153,8 +169,16 @@ class _Generator:
 
     def field(self, name: str, t: T.Type) -> list[str]:
         at = f"p + {('.' + name)!r}"
-        lines = [f"    x = d.get({name!r}, _M)"]
+        if t.optional:
+            lines = [f"    x = d.get({name!r}, _M)"]
+        else:  # a present field costs no method call
+            lines = ["    try:", f"        x = d[{name!r}]", "    except KeyError:", "        x = _M"]
         base = t.required()
+        if base.kind == "datetime":
+            # the common case inline: an ISO 8601 string (a naive one is read as UTC+08:00)
+            lines += ["    if x.__class__ is str:", "        try:", "            x = _iso(x)",
+                      "        except ValueError:", "            pass",
+                      "        else:", "            if x.tzinfo is None: x = x.replace(tzinfo=_TZ)"]
         guard, convert = self.check(base, at)
         if t.optional:
             lines.append(f"    if x is not None and x is not _M and {guard}:")
@@ -206,15 +230,14 @@ class _Generator:
             out: list[Any] = []
             errors: list[str] | None = None
             for i, y in enumerate(x):
-                at = f"{p}[{i}]"
                 if y is None or y is values.MISSING:
                     if optional:
                         out.append(None)
                     else:
-                        errors = _err(errors, f"{at}: {C.NULL_FIELD}")
+                        errors = _err(errors, f"{p}[{i}]: {C.NULL_FIELD}")
                     continue
                 try:
-                    out.append(item(y, at))
+                    out.append(item(y, _Item(p, i)))
                 except InvalidRecord as e:
                     errors = _errs(errors, e.errors)
             if errors is not None:
@@ -228,18 +251,18 @@ class _Generator:
         """A validator of one non-null value of type `t` (list items); records go through `{record_fn}_KIND`."""
         k = t.kind
         if k == "record" and t.record is not None:
-            build = _Late(self.g, f"{record_fn}_{t.record}")
+            g, name = self.g, f"{record_fn}_{t.record}"  # generated after this closure: looked up when called
 
-            def record(y: Any, at: str) -> Any:
+            def record(y: Any, at: Any) -> Any:
                 if y.__class__ is not dict:
                     raise InvalidRecord([f"{at}: {C.expected_object(y)}"])
-                return build(y, at)
+                return g[name](y, at)
 
             return record
         if k == "list" and t.elem is not None:
             inner = self.g[self.list_validator(t.elem)]
 
-            def nested(y: Any, at: str) -> Any:
+            def nested(y: Any, at: Any) -> Any:
                 if y.__class__ is not list:
                     raise InvalidRecord([f"{at}: {C.expected_list(y)}"])
                 return inner(y, at)
@@ -247,7 +270,7 @@ class _Generator:
             return nested
         conv = C.CONVERTERS.get(k)
 
-        def scalar(y: Any, at: str) -> Any:
+        def scalar(y: Any, at: Any) -> Any:
             if conv is None:
                 raise InvalidRecord([f"{at}: cannot be read"])
             try:
