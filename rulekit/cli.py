@@ -37,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--subject", metavar="KIND", help="the kind of every record (else each record's \"kind\")")
     p.add_argument("--now", metavar="T", help="evaluation time (default: the wall clock, read once)")
     p.add_argument("--lateness", metavar="D", help="how late a subject may arrive for windows (default 0s)")
-    p.add_argument("--format", choices=["text", "json", "jsonl", "sarif", "github"], default="text")
+    p.add_argument("--format", choices=["text", "json", "jsonl", "sarif", "github", "html"], default="text",
+                   help="how to write the reports (html: one self-contained page; give it -o report.html)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the reports to FILE instead of standard output")
     p.add_argument("--fail-on", choices=["error", "warning", "info", "never"], default="error")
     p.add_argument("--fix", metavar="OUT", help="write every record to OUT (JSONL) with wordlist replacements applied")
     p.add_argument("--color", choices=["auto", "always", "never"], default="auto")

@@ -323,7 +323,7 @@ def test_summary_counts_and_fail_on() -> None:
 
 
 def test_write_reports_dispatches_every_format() -> None:
-    assert set(FORMATS) == {"text", "json", "jsonl", "sarif", "github"}
+    assert set(FORMATS) == {"text", "json", "jsonl", "sarif", "github", "html"}
     for fmt in FORMATS:
         out = io.StringIO()
         summary = write_reports(fmt, iter(pairs()), out, rules=RULES, tool_version="0.1.0")

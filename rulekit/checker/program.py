@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from rulekit import types as T
 from rulekit.diagnostics import Diagnostic
@@ -86,6 +88,18 @@ class Program:
     def rules(self) -> list[CheckedRule]:
         """Every rule, ordered by policy id then rule id (the report order)."""
         return sorted((r for p in self.policies for r in p.rules), key=lambda r: (r.policy, r.node.name))
+
+    def fingerprint(self) -> str:
+        """The policy-set hash: SHA-256 over every policy file's name and text, in path order."""
+        h = hashlib.sha256()
+        for name in sorted(self.sources):
+            h.update(Path(name).name.encode("utf-8", "surrogatepass") + b"\0")
+            h.update(self.sources[name].encode("utf-8", "surrogatepass") + b"\0")
+        return h.hexdigest()
+
+    def versions(self) -> dict[str, str | None]:
+        """Each policy's `version`, by policy id (None where it has none)."""
+        return {p.name: next((m.value for m in p.node.of(n.Version)), None) for p in self.policies}
 
     def policy(self, name: str) -> CheckedPolicy:
         """The policy with this id."""

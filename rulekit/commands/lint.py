@@ -6,12 +6,14 @@ import argparse
 import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 from rulekit import __version__
 from rulekit.commands.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, UsageError, load_engine, parse_duration, parse_now
 from rulekit.io.csvrows import typed_row
 from rulekit.io.formats import write_reports
+from rulekit.io.html import RunInfo
 from rulekit.io.readers import InputRecord, read_records
 from rulekit.paths import expand
 from rulekit.runtime.report import Report, invalid_report
@@ -73,8 +75,10 @@ def run(a: argparse.Namespace) -> int:
         raise UsageError(f"--subject: unknown kind `{a.subject}`" + (f"; {hint}" if hint else
                                                                      f" (kinds: {', '.join(engine.kinds)})"))
     files = input_files(a.files)
-    bar, progress = _progress_bar(a)
+    out = _open_output(a.output, files)
+    bar, progress = _progress_bar(a, out)
     fix_out = None
+    run = RunInfo(now.isoformat(), __version__, engine.program.fingerprint(), engine.program.versions())
     try:
         pairs: Any = reports(engine, files, a.subject, now, lateness, progress)
         if a.fix:
@@ -82,10 +86,12 @@ def run(a: argparse.Namespace) -> int:
 
             fix_out = FixWriter(a.fix)
             pairs = fix_out.wrap(pairs)
-        color = sys.stdout.isatty() and a.color != "never" or a.color == "always"
-        summary = write_reports(a.format, pairs, sys.stdout, rules=engine.rules(), tool_version=__version__,
-                                color=color, verbose=a.verbose)
+        color = out.isatty() and a.color != "never" or a.color == "always"
+        summary = write_reports(a.format, pairs, out, rules=engine.rules(), tool_version=__version__,
+                                color=color, verbose=a.verbose, run=run)
     finally:
+        if out is not sys.stdout:
+            out.close()
         if bar is not None:
             bar.stop()
         if fix_out is not None:
@@ -95,9 +101,19 @@ def run(a: argparse.Namespace) -> int:
     return EXIT_FAIL if summary.fails(a.fail_on) else EXIT_OK
 
 
-def _progress_bar(a: argparse.Namespace) -> tuple[Any, Callable[[], None] | None]:
+def _open_output(path: str | None, inputs: list[str]) -> TextIO:
+    """Standard output, or the `-o` file (never one of the inputs)."""
+    if path is None:
+        return sys.stdout
+    target = Path(path).resolve()
+    if any(f != "-" and Path(f).resolve() == target for f in inputs):
+        raise UsageError(f"-o {path}: that is one of the input files; write the reports somewhere else")
+    return open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by `run`
+
+
+def _progress_bar(a: argparse.Namespace, out: TextIO) -> tuple[Any, Callable[[], None] | None]:
     """A progress bar on stderr when it is a terminal and the reports go elsewhere (a file, a pipe)."""
-    if not (sys.stderr.isatty() and not sys.stdout.isatty() and not a.no_progress):
+    if not (sys.stderr.isatty() and not out.isatty() and not a.no_progress):
         return None, None
     from rich.console import Console  # only with a terminal to draw on
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn

@@ -8,9 +8,7 @@ the caller can pick the exit code for `--fail-on` without a second pass.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -20,7 +18,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from rulekit.io.html import RunInfo, write_html
 from rulekit.io.readers import STDIN_NAME, InputRecord
+from rulekit.io.summary import Summary
 from rulekit.runtime.report import (  # noqa: F401 - report_dict and report_json are re-exported
     Action,
     EvalError,
@@ -39,7 +39,6 @@ Pair = tuple[InputRecord, Report]
 
 INVALID_INPUT_RULE = "rulekit/invalid-input"
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-_LEVEL_RANK = {"error": 3, "warning": 2, "info": 1}
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 _GITHUB_COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 _DECISION_STYLE = {"block": "bold red", "review": "bold yellow", "allow": "bold green"}
@@ -47,45 +46,6 @@ _SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 
 # --- summary ---------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class Summary:
-    """Counts over a run: records per decision, invalid inputs, and per rule how often it fired or was undetermined."""
-
-    records: int = 0
-    decisions: Counter[str] = field(default_factory=Counter)
-    invalid: int = 0
-    fired: Counter[str] = field(default_factory=Counter)
-    undetermined: Counter[str] = field(default_factory=Counter)
-    severities: dict[str, str] = field(default_factory=dict)
-    worst: str | None = None  # `error`, `warning`, `info` or None, as Report.worst() over all reports
-
-    def add(self, report: Report) -> None:
-        """Count one report."""
-        self.records += 1
-        self.decisions[report.decision] += 1
-        for v in report.violations:
-            self.fired[v.rule] += 1
-            self.severities.setdefault(v.rule, v.severity)
-        invalid = False
-        for e in report.errors:
-            if e.rule is None:
-                invalid = True
-            else:
-                self.undetermined[e.rule] += 1
-        self.invalid += invalid
-        level = report.worst()
-        if level is not None and (self.worst is None or _LEVEL_RANK[level] > _LEVEL_RANK[self.worst]):
-            self.worst = level
-
-    def fails(self, fail_on: str) -> bool:
-        """Whether the run is at or above `--fail-on` (`error`, `warning`, `info` or `never`)."""
-        if fail_on == "never":
-            return False
-        if fail_on not in _LEVEL_RANK:
-            raise ValueError(f"unknown --fail-on level {fail_on!r}: expected error, warning or never")
-        return self.worst is not None and _LEVEL_RANK[self.worst] >= _LEVEL_RANK[fail_on]
 
 
 def rule_stub(rule_id: str, title: str | None, severity: str, message: str = "") -> RuleDescriptor:
@@ -400,12 +360,16 @@ FORMATS: dict[str, Callable[..., Summary]] = {
     "jsonl": write_jsonl,
     "sarif": write_sarif,
     "github": write_github,
+    "html": write_html,
 }
 
 
 def write_reports(fmt: str, pairs: Iterable[Pair], out: TextIO, *, rules: Sequence[RuleDescriptor] = (),
-                  tool_version: str = "0", color: bool = False, verbose: bool = False) -> Summary:
+                  tool_version: str = "0", color: bool = False, verbose: bool = False,
+                  run: RunInfo | None = None) -> Summary:
     """Write the pairs in format `fmt` (a key of FORMATS), passing each writer the options it takes."""
+    if fmt == "html":
+        return write_html(pairs, out, rules=rules, run=run)
     if fmt == "text":
         titles = {r.id: r.title for r in rules if r.title}
         return write_text(pairs, out, color=color, rule_titles=titles, verbose=verbose,

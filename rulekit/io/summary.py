@@ -1,0 +1,49 @@
+"""Counts over a lint run, kept as the reports go by, for the exit code and the summaries of every format."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from rulekit.runtime.report import Report
+
+LEVEL_RANK = {"error": 3, "warning": 2, "info": 1}
+
+
+@dataclass(slots=True)
+class Summary:
+    """Counts over a run: records per decision, invalid inputs, and per rule how often it fired or was undetermined."""
+
+    records: int = 0
+    decisions: Counter[str] = field(default_factory=Counter)
+    invalid: int = 0
+    fired: Counter[str] = field(default_factory=Counter)
+    undetermined: Counter[str] = field(default_factory=Counter)
+    severities: dict[str, str] = field(default_factory=dict)
+    worst: str | None = None  # `error`, `warning`, `info` or None, as Report.worst() over all reports
+
+    def add(self, report: Report) -> None:
+        """Count one report."""
+        self.records += 1
+        self.decisions[report.decision] += 1
+        for v in report.violations:
+            self.fired[v.rule] += 1
+            self.severities.setdefault(v.rule, v.severity)
+        invalid = False
+        for e in report.errors:
+            if e.rule is None:
+                invalid = True
+            else:
+                self.undetermined[e.rule] += 1
+        self.invalid += invalid
+        level = report.worst()
+        if level is not None and (self.worst is None or LEVEL_RANK[level] > LEVEL_RANK[self.worst]):
+            self.worst = level
+
+    def fails(self, fail_on: str) -> bool:
+        """Whether the run is at or above `--fail-on` (`error`, `warning`, `info` or `never`)."""
+        if fail_on == "never":
+            return False
+        if fail_on not in LEVEL_RANK:
+            raise ValueError(f"unknown --fail-on level {fail_on!r}: expected error, warning or never")
+        return self.worst is not None and LEVEL_RANK[self.worst] >= LEVEL_RANK[fail_on]
