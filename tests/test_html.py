@@ -179,3 +179,18 @@ def test_output_option_writes_any_format_and_never_over_an_input(tmp_path: Path)
     r = run_cli("lint", "--now", NOW, "--format", "html", "-o", f, f)
     assert r.returncode == 2 and "one of the input files" in r.stderr
     assert f.read_bytes() == before
+
+
+def test_readable_at_a_phones_width(browser: Any, tmp_path: Path) -> None:
+    path = render(tmp_path, REPO / "examples")
+    browser.set_window_size(390, 844)
+    try:
+        open_page(browser, path)
+        widths = browser.execute_script(
+            "return [document.body.scrollWidth, window.innerWidth,"
+            " getComputedStyle(document.querySelector('#records th:nth-child(6)')).display]")
+        assert widths[0] <= widths[1] + 1, widths  # nothing wider than the screen: wide tables scroll in place
+        assert widths[2] == "none"  # the message column gives way on a narrow screen
+        assert console_errors(browser) == []
+    finally:
+        browser.set_window_size(1280, 1600)
