@@ -11,6 +11,28 @@ from rulekit.commands import check, explain, fmt, lint, schema, test
 from rulekit.commands.common import EXIT_OK, EXIT_USAGE, UsageError
 
 
+def _config_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE",
+                   help="read settings from FILE (default: the nearest rulekit.toml, or pyproject.toml with "
+                        "[tool.rulekit], from the current directory up)")
+    p.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+
+
+def _selection_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--select", action="append", metavar="RULES",
+                   help="only these rules: rule ids, policy ids or globs such as 'ad_law.*' (comma-separated, "
+                        "repeatable)")
+    p.add_argument("--ignore", action="append", metavar="RULES", help="leave these rules out (same syntax)")
+
+
+def _authored_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="policy files or directories (default: the configured `policies`, else the .rule files "
+                        "under the current directory)")
+    p.add_argument("--bundled", action="store_true", help="also (or only) the bundled standard policies")
+    _config_options(p)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     ap = argparse.ArgumentParser(prog="rulekit", description="Declarative shop-policy and compliance rules.")
@@ -18,47 +40,59 @@ def build_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
 
     p = sub.add_parser("check", help="parse and type-check policies")
-    p.add_argument("paths", nargs="*", metavar="PATH")
+    _authored_options(p)
     p.set_defaults(func=check.run)
 
     p = sub.add_parser("fmt", help="rewrite policies in canonical form")
     p.add_argument("--check", action="store_true", help="list files that would change; exit 1 if any")
-    p.add_argument("paths", nargs="*", metavar="PATH")
+    _authored_options(p)
     p.set_defaults(func=fmt.run)
 
     p = sub.add_parser("test", help="run the test blocks of policies")
-    p.add_argument("paths", nargs="*", metavar="PATH")
+    _authored_options(p)
+    _selection_options(p)
     p.add_argument("--coverage", action="store_true", help="report rules without a firing and a non-firing test")
     p.add_argument("-v", "--verbose", action="store_true", help="also list passing tests")
     p.set_defaults(func=test.run)
 
     p = sub.add_parser("lint", help="evaluate records from JSON, JSONL or CSV files")
-    p.add_argument("-p", "--policies", action="append", metavar="PATH", help="policy file or directory (repeatable)")
-    p.add_argument("--subject", metavar="KIND", help="the kind of every record (else each record's \"kind\")")
+    p.add_argument("-p", "--policies", action="append", metavar="PATH",
+                   help="policy file or directory (repeatable; default: the configured `policies`, else the "
+                        "bundled standard policies)")
+    _config_options(p)
+    _selection_options(p)
+    p.add_argument("--subject", metavar="KIND", help="the kind of every record (else each record's \"$kind\")")
     p.add_argument("--now", metavar="T", help="evaluation time (default: the wall clock, read once)")
     p.add_argument("--lateness", metavar="D", help="how late a subject may arrive for windows (default 0s)")
-    p.add_argument("--format", choices=["text", "json", "jsonl", "sarif", "github", "html"], default="text",
-                   help="how to write the reports (html: one self-contained page; give it -o report.html)")
+    p.add_argument("--format", choices=["text", "json", "jsonl", "sarif", "github", "html"], default=None,
+                   help="how to write the reports (default text; html: one self-contained page, give it -o)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the reports to FILE instead of standard output")
-    p.add_argument("--fail-on", choices=["error", "warning", "info", "never"], default="error")
+    p.add_argument("--fail-on", choices=["error", "warning", "info", "never"], default=None,
+                   help="the lowest finding that makes the exit code 1 (default error)")
+    p.add_argument("--exclude", action="append", metavar="GLOB",
+                   help="pass over input files matching GLOB when walking directories (repeatable)")
     p.add_argument("--fix", metavar="OUT", help="write every record to OUT (JSONL) with wordlist replacements applied")
-    p.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    p.add_argument("--color", choices=["auto", "always", "never"], default="auto",
+                   help="colour in the text format (auto: on a terminal, unless NO_COLOR is set or FORCE_COLOR is)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("-v", "--verbose", action="store_true", help="text format: also list records that pass")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE", help="input files or directories; - reads standard input")
     p.set_defaults(func=lint.run)
 
     p = sub.add_parser("explain", help="show why each rule fired or not for one record")
-    p.add_argument("-p", "--policies", action="append", metavar="PATH")
-    p.add_argument("--subject", metavar="KIND")
-    p.add_argument("--now", metavar="T")
+    p.add_argument("-p", "--policies", action="append", metavar="PATH", help="policy file or directory (repeatable)")
+    _config_options(p)
+    _selection_options(p)
+    p.add_argument("--subject", metavar="KIND", help="the record's kind (else its \"$kind\")")
+    p.add_argument("--now", metavar="T", help="evaluation time (default: the wall clock)")
     p.add_argument("--index", type=int, default=1, help="which record of the file (1-based, default 1)")
-    p.add_argument("file", metavar="FILE")
+    p.add_argument("file", metavar="FILE", help="the input file holding the record")
     p.set_defaults(func=explain.run)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a record type")
-    p.add_argument("-p", "--policies", action="append", metavar="PATH")
-    p.add_argument("kind", metavar="KIND")
+    p.add_argument("-p", "--policies", action="append", metavar="PATH", help="policies that declare more records")
+    _config_options(p)
+    p.add_argument("kind", metavar="KIND", help="the record type")
     p.set_defaults(func=schema.run)
     return ap
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from rulekit.records.models import ModelBuilder, RecordModel
 from rulekit.resources import standard_policies
 from rulekit.runtime.report import Report, RuleDescriptor, invalid_report
 from rulekit.runtime.windows.store import WindowStore
+from rulekit.selection import selected
 from rulekit.stream import Stream
 
 __all__ = ["Engine", "Stream", "invalid_report", "load"]
@@ -93,12 +94,17 @@ class Engine:
         return explain(self.compiled, self.intake, record, kind=kind, now=now)
 
 
-def load(*paths: str | Path, lateness: timedelta = timedelta(0)) -> Engine:
+def load(*paths: str | Path, lateness: timedelta = timedelta(0), select: Sequence[str] = (),
+         ignore: Sequence[str] = (), severity: Mapping[str, str] | None = None) -> Engine:
     """Load, check and compile a policy set (files or directories; none: the standard policies).
 
-    Raises PolicyError carrying every diagnostic when the policies have errors.
+    `select`/`ignore` keep only some rules (rule ids, policy ids or globs such as `ad_law.*`); `severity`
+    overrides the severity of rules by id. Raises PolicyError carrying every diagnostic when the policies
+    have errors.
     """
     program = load_program(paths or (standard_policies(),))
+    if select or ignore or severity:
+        program = program.restricted(lambda rid: selected(rid, select, ignore), severity)
     return Engine(compile_program(program), lateness=lateness)
 
 

@@ -1,9 +1,12 @@
-"""`rulekit lint --fix OUT`: writes each input record with the wordlist replacements applied."""
+"""`rulekit lint --fix OUT`: writes each input record with the wordlist replacements applied, never over an input."""
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any, TextIO
 
 from rulekit.runtime.report import Report, dumps_exact
@@ -30,19 +33,28 @@ def apply_replacements(text: str, spans: list[tuple[int, int, str]]) -> tuple[st
 
 
 class FixWriter:
-    """Writes fixed records to a JSONL file and counts what changed."""
+    """Writes fixed records to a JSONL file and counts what changed.
 
-    def __init__(self, path: str):
-        self.out: TextIO = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+    The records go to a temporary file beside OUT, renamed to OUT by `close(ok=True)` only: an interrupted
+    run leaves OUT as it was. Refuses (ValueError) an OUT that is one of the inputs.
+    """
+
+    def __init__(self, path: str, inputs: Iterable[str] = ()):
+        target = Path(path).resolve()
+        if any(f != "-" and Path(f).resolve() == target for f in inputs):
+            raise ValueError(f"--fix {path}: that is one of the input files; write the fixed records elsewhere")
+        self.path = Path(path)
+        fd, self.tmp = tempfile.mkstemp(prefix=self.path.name + ".", suffix=".tmp", dir=self.path.parent or ".")
+        self.out: TextIO = os.fdopen(fd, "w", encoding="utf-8")
         self.records = self.changed = self.replaced = self.left = 0
         self.left_words: dict[str, int] = {}
 
     def wrap(self, pairs: Iterable[tuple[Any, Report]]) -> Iterator[tuple[Any, Report]]:
         for rec, rep in pairs:
-            self.write(rec.data, rep, f"{rec.source}:{rec.line}", rec.error)
+            self.write(rec.data, rep, f"{rec.source}:{rec.line}", rec.error, getattr(rec, "raw", None))
             yield rec, rep
 
-    def write(self, data: Any, rep: Report, where: str = "", error: str | None = None) -> None:
+    def write(self, data: Any, rep: Report, where: str = "", error: str | None = None, raw: str | None = None) -> None:
         """Write one record: fixed, unchanged, or (unreadable input) a placeholder keeping the line count."""
         self.records += 1
         if not isinstance(data, dict):
@@ -76,10 +88,16 @@ class FixWriter:
                 changed = True
                 self.replaced += n
         self.changed += changed
-        self.out.write(dumps_exact(fixed) + "\n")
+        # a record nothing changed in is written as it came (a JSON line byte for byte)
+        self.out.write((dumps_exact(fixed) if changed or raw is None else raw) + "\n")
 
-    def close(self) -> None:
+    def close(self, ok: bool = True) -> None:
+        """Finish: the temporary file becomes OUT when `ok`, and is removed otherwise."""
         self.out.close()
+        if ok:
+            os.replace(self.tmp, self.path)
+        elif os.path.exists(self.tmp):
+            os.unlink(self.tmp)
 
     def print_summary(self, err: TextIO) -> None:
         err.write(f"fix: {self.records} records written, {self.changed} changed, {self.replaced} replacements; "

@@ -1,27 +1,73 @@
-"""Expands the paths given on a command line into the files they stand for."""
+"""Expands the paths given on a command line into the files they stand for (gitignore-aware directory walks)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pathspec
+
+#: Directories never walked into: environments and dependencies, whatever .gitignore says.
+NEVER_WALKED = frozenset({".venv", "venv", "node_modules", "__pycache__", ".git", ".hg", ".svn", ".tox"})
 
 
 @dataclass
 class Expanded:
-    """Files found (each with the root it was found under), and the paths that named nothing."""
+    """Files found (each with the root it was found under), and what was passed over and why."""
 
     files: list[tuple[Path, Path]] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # paths that name nothing
     empty: list[str] = field(default_factory=list)  # directories holding no file of the wanted kinds
+    skipped: list[Path] = field(default_factory=list)  # files of other kinds found while walking
 
 
-def expand(paths: Iterable[str | Path], suffixes: tuple[str, ...]) -> Expanded:
-    """A directory stands for its files with one of `suffixes` (case-insensitive), recursively and sorted, and
-    is their root; a file stands for itself (whatever its suffix) with its directory as root; `-` is kept as
-    is. Each file is listed once, in the order first named."""
+class _Ignore:
+    """The .gitignore files that apply under a walk (those of the directory's parents in its repository too)."""
+
+    def __init__(self, exclude: Sequence[str], base: Path):
+        self.base = base.resolve()
+        self.exclude = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
+        self.specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+
+    def _spec(self, d: Path) -> pathspec.GitIgnoreSpec | None:
+        if d not in self.specs:
+            gi = d / ".gitignore"
+            try:
+                lines = gi.read_text(encoding="utf-8").splitlines() if gi.is_file() else None
+            except (OSError, UnicodeDecodeError):
+                lines = None
+            self.specs[d] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+        return self.specs[d]
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        real = path.resolve()
+        if self.exclude is not None:
+            rel = os.path.relpath(real, self.base).replace(os.sep, "/")
+            if not rel.startswith("..") and self.exclude.match_file(rel + ("/" if is_dir else "")):
+                return True
+        for d in real.parents:
+            spec = self._spec(d)
+            if spec is not None:
+                rel = real.relative_to(d).as_posix() + ("/" if is_dir else "")
+                if spec.match_file(rel):
+                    return True
+            if (d / ".git").exists():
+                break
+        return False
+
+
+def expand(paths: Iterable[str | Path], suffixes: tuple[str, ...], *, exclude: Sequence[str] = (),
+           base: Path | None = None, report_skipped: bool = False) -> Expanded:
+    """A directory stands for its files with one of `suffixes` (case-insensitive), sorted, and is their root;
+    the walk passes over hidden entries, environments (`.venv`, `venv`, `node_modules`), whatever the
+    .gitignore files say and the `exclude` globs (relative to `base`, default the current directory). A file
+    named on its own stands for itself (whatever its suffix) with its directory as root; `-` is kept as is.
+    Each file is listed once, in the order first named."""
     out = Expanded()
     seen: set[Path] = set()
+    rules = _Ignore(exclude, base or Path.cwd())
 
     def add(f: Path, root: Path) -> None:
         key = f.resolve()
@@ -34,10 +80,22 @@ def expand(paths: Iterable[str | Path], suffixes: tuple[str, ...]) -> Expanded:
         if str(raw) == "-":
             out.files.append((p, Path(".")))
         elif p.is_dir():
-            found = sorted(f for f in p.rglob("*") if f.suffix.lower() in suffixes and f.is_file())
+            found = []
+            for d, dirs, names in os.walk(p):
+                here = Path(d)
+                dirs[:] = sorted(x for x in dirs if not x.startswith(".") and x not in NEVER_WALKED
+                                 and not rules.ignored(here / x, True))
+                for name in sorted(names):
+                    f = here / name
+                    if name.startswith(".") or rules.ignored(f, False) or not f.is_file():
+                        continue
+                    if f.suffix.lower() in suffixes:
+                        found.append(f)
+                    elif report_skipped:
+                        out.skipped.append(f)
             if not found:
                 out.empty.append(str(raw))
-            for f in found:
+            for f in sorted(found):
                 add(f, p)
         elif p.is_file():
             add(p, p.parent)

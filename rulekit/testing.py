@@ -113,6 +113,12 @@ def _relevant(engine: Engine, t: n.TestBlock, givens: list[n.Given]) -> list[str
     return out
 
 
+def named_rules(t: n.TestBlock) -> list[str]:
+    """The rules a test block names in its expectations (`expect [no] violation|error RULE`)."""
+    return [c.target for c in t.clauses if isinstance(c, n.Expect) and c.what in ("violation", "error")
+            and c.target is not None]
+
+
 def _msg(report: Report, rule: str) -> str:
     return next((v.message for v in report.violations if v.rule == rule), "")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -53,9 +54,12 @@ def order(**over: Any) -> dict[str, Any]:
     return d
 
 
-def run_cli(*args: str | Path, input: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str | Path, input: str | None = None, cwd: Path | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m rulekit ARGS` in `cwd` (default the repository), with `env` added to the environment."""
     return subprocess.run([sys.executable, "-m", "rulekit", *map(str, args)], input=input, capture_output=True,
-                          text=True, encoding="utf-8", cwd=cwd or REPO, timeout=120)
+                          text=True, encoding="utf-8", cwd=cwd or REPO, timeout=120,
+                          env={**os.environ, **env} if env else None)
 
 
 def jsonl(records: list[dict[str, Any]]) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -100,6 +100,16 @@ class Program:
     def versions(self) -> dict[str, str | None]:
         """Each policy's `version`, by policy id (None where it has none)."""
         return {p.name: next((m.value for m in p.node.of(n.Version)), None) for p in self.policies}
+
+    def restricted(self, keep: Callable[[str], bool], severity: Mapping[str, str] | None = None) -> Program:
+        """The same program with only the rules `keep(rule_id)` accepts, severities overridden by rule id."""
+        sev = severity or {}
+        policies = []
+        for p in self.policies:
+            rules = tuple(r if r.id not in sev else replace(r, descriptor=replace(r.descriptor, severity=sev[r.id]))
+                          for r in p.rules if keep(r.id))
+            policies.append(replace(p, rules=rules))
+        return replace(self, policies=tuple(policies))
 
     def policy(self, name: str) -> CheckedPolicy:
         """The policy with this id."""

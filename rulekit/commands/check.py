@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rulekit.commands.common import EXIT_FAIL, EXIT_OK, plural, policy_paths, print_diagnostics
+from rulekit.commands.common import EXIT_FAIL, EXIT_OK, authored_paths, configuration, plural, print_diagnostics
 from rulekit.loader import load_program
 
 
 def run(a: argparse.Namespace) -> int:
     """0 when the policies have no errors (warnings allowed), 1 otherwise."""
-    program = load_program(policy_paths(a.paths))
+    program = load_program(authored_paths(a, configuration(a)))
     errors, warnings = print_diagnostics(program.diagnostics, program.sources, sys.stdout)
     files = len(program.sources)
     if errors:

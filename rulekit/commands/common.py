@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, TextIO
 
 from rulekit import values
+from rulekit.config import Config, ConfigError, resolve
 from rulekit.diagnostics import PolicyError, render, sort_key
 from rulekit.engine import load
+from rulekit.paths import expand
 from rulekit.resources import standard_policies
+from rulekit.selection import unmatched
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -19,9 +23,47 @@ class UsageError(Exception):
     """A bad command line or option value (exit 2)."""
 
 
-def policy_paths(paths: Sequence[str] | None) -> list[str]:
-    """The policy paths given, else the bundled standard policies."""
-    return list(paths) if paths else [str(standard_policies())]
+def configuration(a: argparse.Namespace) -> Config:
+    """The configuration of this run (`--config FILE`, the nearest rulekit.toml or pyproject.toml, or none)."""
+    try:
+        return resolve(getattr(a, "config", None), getattr(a, "isolated", False))
+    except ConfigError as e:
+        raise UsageError(str(e)) from None
+
+
+def policy_paths(paths: Sequence[str] | None, config: Config | None = None) -> list[str]:
+    """The policies `lint`, `explain` and `schema` evaluate with (LANGUAGE §8): the `-p` paths, else the
+    configured `policies`, else the bundled standard policies; `extend-policies` is added to the last two."""
+    if paths:
+        return list(paths)
+    config = config or Config()
+    base = [str(p) for p in config.policies] if config.policies is not None else [str(standard_policies())]
+    return base + [str(p) for p in config.extend_policies]
+
+
+def authored_paths(a: argparse.Namespace, config: Config) -> list[str]:
+    """The policies `check`, `fmt` and `test` work on, which never default to the bundled ones: the paths
+    given (with `--bundled`, the bundled set as well), else the configured `policies`, else the `.rule`
+    files under the current directory. None at all is a usage error, never a silent pass."""
+    paths = list(a.paths)
+    if getattr(a, "bundled", False):
+        paths.append(str(standard_policies()))
+    if paths:
+        return paths
+    if config.policies is not None:
+        return [str(p) for p in config.policies] + [str(p) for p in config.extend_policies]
+    if expand(["."], (".rule",)).files:
+        return ["."]
+    raise UsageError("no policies here: give a path, set `policies` in rulekit.toml (or [tool.rulekit] in "
+                     "pyproject.toml), or name the bundled policies with --bundled")
+
+
+def warn_unmatched(engine: Any, select: Sequence[str], ignore: Sequence[str], severity: Any) -> None:
+    """A selection pattern or severity override that names no rule is a typo: say so on stderr."""
+    ids = [r.id for r in engine.program.rules()] if engine is not None else []
+    for opt, pats in (("select", select), ("ignore", ignore), ("severity", list(severity or {}))):
+        for p in unmatched(pats, ids):
+            print(f"rulekit: warning: {opt} `{p}` names no rule of these policies", file=sys.stderr)
 
 
 def print_diagnostics(diags: Sequence[Any], sources: Any, out: TextIO) -> tuple[int, int]:
@@ -36,10 +78,13 @@ def print_diagnostics(diags: Sequence[Any], sources: Any, out: TextIO) -> tuple[
     return errors, warnings
 
 
-def load_engine(paths: Sequence[str] | None, lateness: timedelta = timedelta(0)) -> Any:
-    """The engine of the policies, or None after printing why they do not load."""
+def load_engine(paths: Sequence[str], lateness: timedelta = timedelta(0), *, select: Sequence[str] = (),
+                ignore: Sequence[str] = (), severity: Any = None) -> Any:
+    """The engine of the policies (the selected rules of them), or None after printing why they do not load."""
     try:
-        return load(*policy_paths(paths), lateness=lateness)
+        engine = load(*paths, lateness=lateness, select=select, ignore=ignore, severity=severity)
+        warn_unmatched(engine, select, ignore, severity)
+        return engine
     except PolicyError as e:
         print_diagnostics(e.diagnostics, e.sources, sys.stderr)
         n = sum(1 for d in e.diagnostics if d.is_error)
@@ -69,3 +114,10 @@ def parse_duration(text: str, opt: str) -> timedelta:
 def plural(n: int, word: str) -> str:
     """`1 file`, `2 files`."""
     return f"{n} {word}{'s' * (n != 1)}"
+
+
+def selection(a: argparse.Namespace, config: Config) -> tuple[list[str], list[str]]:
+    """(select, ignore): the command line's `--select`/`--ignore` when given, else the configuration's."""
+    select = [p for v in (a.select or []) for p in v.split(",") if p] or list(config.select)
+    ignore = [p for v in (a.ignore or []) for p in v.split(",") if p] or list(config.ignore)
+    return select, ignore

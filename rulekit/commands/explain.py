@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rulekit.commands.common import EXIT_OK, EXIT_USAGE, load_engine, parse_now
+from rulekit.commands.common import EXIT_OK, EXIT_USAGE, configuration, load_engine, parse_now, policy_paths, selection
 from rulekit.commands.lint import typed_input
 from rulekit.io.readers import read_records
 
@@ -13,7 +13,9 @@ from rulekit.io.readers import read_records
 def run(a: argparse.Namespace) -> int:
     """0 when the record was explained (also when it is invalid: that is the explanation), 2 otherwise."""
     now = parse_now(a.now)
-    engine = load_engine(a.policies)
+    config = configuration(a)
+    select, ignore = selection(a, config)
+    engine = load_engine(policy_paths(a.policies, config), select=select, ignore=ignore, severity=config.severity)
     if engine is None:
         return EXIT_USAGE
     rec_in = next((r for i, r in enumerate(read_records(a.file, stdin=sys.stdin), 1) if i == a.index), None)

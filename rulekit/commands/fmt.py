@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from rulekit.commands.common import policy_paths
+from rulekit.commands.common import authored_paths, configuration
 from rulekit.diagnostics import render
 from rulekit.paths import expand
 from rulekit.syntax.formatter import format_text
@@ -15,7 +15,7 @@ from rulekit.syntax.formatter import format_text
 
 def run(a: argparse.Namespace) -> int:
     """The exit code of `fmt_paths` over the paths given."""
-    return fmt_paths(policy_paths(a.paths), a.check, sys.stdout)
+    return fmt_paths(authored_paths(a, configuration(a)), a.check, sys.stdout)
 
 
 def fmt_paths(paths: Sequence[str], check: bool, out: TextIO, err: TextIO | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -10,7 +11,18 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from rulekit import __version__
-from rulekit.commands.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, UsageError, load_engine, parse_duration, parse_now
+from rulekit.commands.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    configuration,
+    load_engine,
+    parse_duration,
+    parse_now,
+    policy_paths,
+    selection,
+)
 from rulekit.io.csvrows import typed_row
 from rulekit.io.formats import write_reports
 from rulekit.io.html import RunInfo
@@ -22,14 +34,17 @@ from rulekit.suggest import did_you_mean
 INPUT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv")
 
 
-def input_files(files: list[str]) -> list[str]:
-    """Input paths in order; a directory stands for its .json/.jsonl/.ndjson/.csv files, sorted."""
-    found = expand(files, INPUT_SUFFIXES)
+def input_files(files: list[str], exclude: list[str] | None = None, base: Path | None = None
+                ) -> tuple[list[str], list[Path]]:
+    """Input paths in order, and the files of other kinds passed over. A directory stands for its
+    .json/.jsonl/.ndjson/.csv files, sorted, less hidden entries, environments, what .gitignore files
+    ignore and the `exclude` globs."""
+    found = expand(files, INPUT_SUFFIXES, exclude=exclude or (), base=base, report_skipped=True)
     if found.missing:
         raise UsageError(f"no such input file: {found.missing[0]}")
     if found.empty:
         raise UsageError(f"no .json, .jsonl or .csv files under {found.empty[0]}")
-    return [str(f) for f, _ in found.files]
+    return [str(f) for f, _ in found.files], found.skipped
 
 
 def typed_input(engine: Any, rec: InputRecord, subject: str | None) -> tuple[Any, str | None, str | None]:
@@ -65,38 +80,54 @@ def run(a: argparse.Namespace) -> int:
     """0 below `--fail-on`, 1 at or above it, 2 for bad policies or usage."""
     if a.subject is not None and a.subject.strip() == "":
         raise UsageError("--subject needs a kind")
+    config = configuration(a)
+    a.format = a.format or config.format or "text"
+    a.fail_on = a.fail_on or config.fail_on or "error"
     now = parse_now(a.now)
-    lateness = parse_duration(a.lateness, "--lateness") if a.lateness else timedelta(0)
-    engine = load_engine(a.policies, lateness)
+    late = a.lateness or config.lateness
+    lateness = parse_duration(late, "--lateness") if late else timedelta(0)
+    select, ignore = selection(a, config)
+    engine = load_engine(policy_paths(a.policies, config), lateness, select=select, ignore=ignore,
+                         severity=config.severity)
     if engine is None:
         return EXIT_USAGE
     if a.subject is not None and a.subject not in engine.kinds:
         hint = did_you_mean(a.subject, engine.kinds)
         raise UsageError(f"--subject: unknown kind `{a.subject}`" + (f"; {hint}" if hint else
                                                                      f" (kinds: {', '.join(engine.kinds)})"))
-    files = input_files(a.files)
+    files, skipped = input_files(a.files, [*config.exclude, *(a.exclude or [])], config.root)
+    if skipped:
+        shown = ", ".join(str(p) for p in skipped[:5]) + (f", and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+        print(f"rulekit lint: skipped {len(skipped)} file{'s' * (len(skipped) != 1)} that {'are' if len(skipped) != 1 else 'is'} "
+              f"not .json, .jsonl, .ndjson or .csv: {shown}", file=sys.stderr)
     out = _open_output(a.output, files)
     bar, progress = _progress_bar(a, out)
     fix_out = None
+    finished = False
     run = RunInfo(now.isoformat(), __version__, engine.program.fingerprint(), engine.program.versions())
     try:
         pairs: Any = reports(engine, files, a.subject, now, lateness, progress)
         if a.fix:
             from rulekit.fix import FixWriter  # only for --fix
 
-            fix_out = FixWriter(a.fix)
+            try:
+                fix_out = FixWriter(a.fix, files)
+            except ValueError as e:
+                raise UsageError(str(e)) from None
             pairs = fix_out.wrap(pairs)
-        color = out.isatty() and a.color != "never" or a.color == "always"
+        color = use_color(a.color, out)
         summary = write_reports(a.format, pairs, out, rules=engine.rules(), tool_version=__version__,
                                 color=color, verbose=a.verbose, run=run)
+        finished = True
     finally:
         if out is not sys.stdout:
             out.close()
         if bar is not None:
             bar.stop()
         if fix_out is not None:
-            fix_out.close()
-            fix_out.print_summary(sys.stderr)
+            fix_out.close(ok=finished)
+            if finished:
+                fix_out.print_summary(sys.stderr)
     sys.stdout.flush()
     return EXIT_FAIL if summary.fails(a.fail_on) else EXIT_OK
 
@@ -123,3 +154,14 @@ def _progress_bar(a: argparse.Namespace, out: TextIO) -> tuple[Any, Callable[[],
     task = bar.add_task("linting", total=None)
     bar.start()
     return bar, lambda: bar.advance(task)
+
+
+def use_color(choice: str, out: TextIO) -> bool:
+    """`--color`: always, never, or auto — on a terminal, unless NO_COLOR is set; FORCE_COLOR forces it."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return out.isatty()

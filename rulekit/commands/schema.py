@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from rulekit.commands.common import EXIT_OK, EXIT_USAGE, UsageError, policy_paths, print_diagnostics
+from rulekit.commands.common import EXIT_OK, EXIT_USAGE, UsageError, configuration, policy_paths, print_diagnostics
 from rulekit.loader import load_program
 from rulekit.records.jsonschema import json_schema
 from rulekit.suggest import did_you_mean
@@ -14,7 +14,7 @@ from rulekit.suggest import did_you_mean
 
 def run(a: argparse.Namespace) -> int:
     """Print the schema; 2 when the policies have errors or the type is unknown."""
-    program = load_program(policy_paths(a.policies))
+    program = load_program(policy_paths(a.policies, configuration(a)))
     if not program.ok:
         print_diagnostics(program.diagnostics, program.sources, sys.stderr)
         return EXIT_USAGE

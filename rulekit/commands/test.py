@@ -4,16 +4,31 @@ from __future__ import annotations
 
 import argparse
 
-from rulekit.commands.common import EXIT_FAIL, EXIT_OK, EXIT_USAGE, load_engine
-from rulekit.testing import coverage, run_all
+from rulekit.commands.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    EXIT_USAGE,
+    authored_paths,
+    configuration,
+    load_engine,
+    selection,
+)
+from rulekit.testing import coverage, named_rules, run_test
 
 
 def run(a: argparse.Namespace) -> int:
     """0 when every test passes, 1 otherwise, 2 when the policies do not load."""
-    engine = load_engine(a.paths)
+    config = configuration(a)
+    select, ignore = selection(a, config)
+    engine = load_engine(authored_paths(a, config), select=select, ignore=ignore, severity=config.severity)
     if engine is None:
         return EXIT_USAGE
-    results = run_all(engine)
+    kept = {r.id for r in engine.rules()}
+    # with a selection, a test block runs when every rule it names is selected
+    blocks = [(path, t) for path, t in engine.program.tests
+              if not (select or ignore) or all(rule in kept for rule in named_rules(t))]
+    deselected = len(engine.program.tests) - len(blocks)
+    results = [run_test(engine, path, t) for path, t in blocks]
     passed = failed = 0
     for r in results:
         if r.passed:
@@ -34,5 +49,7 @@ def run(a: argparse.Namespace) -> int:
         print(f"coverage: {full}/{len(ids)} rules have a firing and a non-firing test ({pct:.0f}%)")
         for rule, what in missing:
             print(f"  {rule}: missing {what}")
+    if deselected:
+        print(f"{deselected} test{'s' * (deselected != 1)} deselected (they name rules that are not selected)")
     print(f"{passed} passed, {failed} failed")
     return EXIT_OK if failed == 0 else EXIT_FAIL

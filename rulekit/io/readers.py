@@ -70,6 +70,7 @@ class InputRecord:
     data: dict[str, Any] | None  # the parsed record; None when unreadable
     error: str | None  # "not valid JSON: ... (column 17)" when unreadable (the location is `source`, `line`)
     format: str  # "json", or "csv": values are cell strings (empty cell -> None), typed by `io.csvrows`
+    raw: str | None = None  # a JSON line as it was read (without its line break), for `lint --fix`
 
 
 class _BadJSON(ValueError):
@@ -176,7 +177,7 @@ def _json_line_record(source: str, number: int, text: str) -> InputRecord:
         return InputRecord(source, number, None, "not valid JSON: nested too deeply", "json")
     if not isinstance(value, dict):
         return InputRecord(source, number, None, f"expected a JSON object, got {_type_name(value)}", "json")
-    return InputRecord(source, number, value, None, "json")
+    return InputRecord(source, number, value, None, "json", text.rstrip("\r\n"))
 
 
 # --- whole JSON documents --------------------------------------------------------------------

@@ -1,0 +1,183 @@
+"""Adopting rulekit in an existing repository: defaults that cannot pass by accident, input discovery,
+configuration files, rule selection, colour."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from tests.helpers import jsonl, order, run_cli, write
+
+NOW = "2025-06-10T12:00:00+08:00"
+UGLY = 'policy coupon {\nrule big on order {\n  when order.total>¥100\n  message "big"\n}\n}\n'
+TWO_RULES = """
+policy p {
+  rule big on order {
+    severity error
+    when order.total > ¥100
+    message "big"
+  }
+  rule free on order {
+    when order.claims_free_shipping
+    message "free"
+  }
+}
+"""
+
+
+def cli(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return run_cli(*args, cwd=cwd, env={"NO_COLOR": "", "FORCE_COLOR": "", **(env or {})})
+
+
+# ---- defaults that cannot pass by accident ----------------------------------------------------------------
+
+def test_fmt_check_without_a_path_checks_the_current_directory(tmp_path: Path) -> None:
+    write(tmp_path, "coupon.rule", UGLY)
+    r = cli("fmt", "--check", cwd=tmp_path)
+    assert r.returncode == 1 and "would reformat coupon.rule" in r.stdout.replace("./", "")
+    assert (tmp_path / "coupon.rule").read_text(encoding="utf-8") == UGLY
+
+
+def test_check_without_a_path_counts_the_users_files(tmp_path: Path) -> None:
+    for name in ("a", "b", "c"):
+        write(tmp_path, f"{name}.rule", TWO_RULES.replace("policy p", f"policy {name}"))
+    r = cli("check", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.strip().splitlines()[-1] == "ok: 3 files, 6 rules"
+
+
+def test_no_policies_is_a_usage_error_not_a_pass(tmp_path: Path) -> None:
+    for cmd in ("check", "fmt", "test"):
+        r = cli(cmd, cwd=tmp_path)
+        assert r.returncode == 2, (cmd, r.stdout, r.stderr)
+        assert "no policies here" in r.stderr and "--bundled" in r.stderr
+    r = cli("check", "--bundled", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.strip().startswith("ok: 14 files")
+
+
+def test_bare_fmt_writes_only_under_the_current_directory(tmp_path: Path) -> None:
+    write(tmp_path, "coupon.rule", UGLY)
+    r = cli("fmt", cwd=tmp_path)
+    assert r.returncode == 0 and "reformatted" in r.stdout
+    assert cli("fmt", "--check", cwd=tmp_path).returncode == 0
+    assert cli("fmt", "--check", "--bundled", cwd=tmp_path).returncode == 0  # the package's files untouched
+
+
+# ---- input discovery ----------------------------------------------------------------------------------------
+
+def test_lint_dot_passes_over_environments_hidden_and_ignored_files(tmp_path: Path) -> None:
+    write(tmp_path, "p.rule", TWO_RULES)
+    write(tmp_path, "orders.jsonl", jsonl([order(id="a", total=500)]))
+    write(tmp_path, "node_modules/pkg/package.json", '{"name": "x"}')
+    write(tmp_path, ".venv/lib/tsconfig.json", "{}")
+    write(tmp_path, ".cache/old.jsonl", jsonl([order(id="hidden")]))
+    write(tmp_path, "build/out.json", "[]")
+    write(tmp_path, "drafts/skip.jsonl", jsonl([order(id="excluded")]))
+    write(tmp_path, ".gitignore", "build/\n")
+    write(tmp_path, "README.md", "# shop\n")
+    r = cli("lint", "-p", "p.rule", "--now", NOW, "--format", "jsonl", "--fail-on", "never", "--exclude", "drafts/",
+            ".", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(line)["id"] for line in r.stdout.splitlines()] == ["a"]
+    assert "skipped 2 files that are not .json, .jsonl, .ndjson or .csv" in r.stderr
+    assert "README.md" in r.stderr and "p.rule" in r.stderr
+
+
+# ---- configuration -------------------------------------------------------------------------------------------
+
+def test_rulekit_toml_sets_policies_selection_and_defaults(tmp_path: Path) -> None:
+    write(tmp_path, "rules/p.rule", TWO_RULES)
+    write(tmp_path, "rulekit.toml", 'policies = ["rules"]\nselect = ["p.big"]\nformat = "jsonl"\nfail-on = "never"\n')
+    write(tmp_path, "o.jsonl", jsonl([order(id="a", total=500, claims_free_shipping=True)]))
+    sub = tmp_path / "deeper"
+    sub.mkdir()
+    r = cli("lint", "--now", NOW, "../o.jsonl", cwd=sub)  # found by walking up
+    assert r.returncode == 0, r.stderr
+    assert [v["rule"] for v in json.loads(r.stdout)["violations"]] == ["p.big"]
+    r = cli("lint", "--now", NOW, "--select", "p", "--fail-on", "error", "o.jsonl", cwd=tmp_path)
+    assert r.returncode == 1  # flags override the file
+    assert [v["rule"] for v in json.loads(r.stdout)["violations"]] == ["p.big", "p.free"]
+    assert cli("check", cwd=tmp_path).stdout.strip() == "ok: 1 file, 2 rules"
+    write(tmp_path, "remote.jsonl", jsonl([order(id="r", region="新疆", claims_free_shipping=True)]))
+    r = cli("lint", "--isolated", "--now", NOW, "--format", "jsonl", "remote.jsonl", cwd=tmp_path)
+    # no configuration: the bundled set, every rule of it
+    assert r.returncode == 1 and "freight.remote_free_shipping" in [v["rule"] for v in json.loads(r.stdout)["violations"]]
+
+
+def test_pyproject_table_and_unknown_keys(tmp_path: Path) -> None:
+    write(tmp_path, "p.rule", TWO_RULES)
+    write(tmp_path, "pyproject.toml", '[project]\nname = "shop"\n\n[tool.rulekit]\npolicies = ["p.rule"]\n'
+                                      'severity = { "p.big" = "warning" }\nfail_on = "never"\n')
+    write(tmp_path, "o.jsonl", jsonl([order(total=500)]))
+    r = cli("lint", "--now", NOW, "o.jsonl", cwd=tmp_path)
+    assert r.returncode == 2
+    assert "pyproject.toml [tool.rulekit]: unknown key `fail_on`; did you mean `fail-on`?" in r.stderr
+    write(tmp_path, "pyproject.toml", '[tool.rulekit]\npolicies = ["p.rule"]\nseverity = { "p.big" = "warning" }\n')
+    r = cli("lint", "--now", NOW, "--format", "jsonl", "o.jsonl", cwd=tmp_path)
+    assert r.returncode == 0  # p.big is a warning now, below the default --fail-on error
+    assert json.loads(r.stdout)["decision"] == "review"
+
+
+def test_selection_warns_about_patterns_that_name_nothing(tmp_path: Path) -> None:
+    write(tmp_path, "p.rule", TWO_RULES)
+    write(tmp_path, "o.jsonl", jsonl([order(total=500, claims_free_shipping=True)]))
+    r = cli("lint", "-p", "p.rule", "--now", NOW, "--format", "jsonl", "--ignore", "p.bigg,p.big", "o.jsonl",
+            cwd=tmp_path)
+    assert [v["rule"] for v in json.loads(r.stdout)["violations"]] == ["p.free"]
+    assert "ignore `p.bigg` names no rule" in r.stderr
+
+
+def test_test_command_runs_the_blocks_of_the_selected_rules(tmp_path: Path) -> None:
+    body = json.dumps(order(total=500, claims_free_shipping=True), ensure_ascii=False)
+    write(tmp_path, "p.rule", TWO_RULES + f"""
+test "big" {{
+  given order {body}
+  expect violation p.big
+}}
+test "free" {{
+  given order {body}
+  expect violation p.free
+}}
+""")
+    r = cli("test", "--select", "p.big", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout
+    lines = r.stdout.strip().splitlines()
+    assert lines[-2:] == ["1 test deselected (they name rules that are not selected)", "1 passed, 0 failed"]
+
+
+# ---- colour -----------------------------------------------------------------------------------------------------
+
+def test_force_color_and_no_color(tmp_path: Path) -> None:
+    write(tmp_path, "p.rule", TWO_RULES)
+    write(tmp_path, "o.jsonl", jsonl([order(total=500)]))
+    args = ("lint", "-p", "p.rule", "--now", NOW, "--fail-on", "never", "o.jsonl")
+    assert "\x1b[" in cli(*args, cwd=tmp_path, env={"FORCE_COLOR": "1"}).stdout
+    assert "\x1b[" not in cli(*args, cwd=tmp_path, env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout
+    assert "\x1b[" not in cli(*args, cwd=tmp_path).stdout
+
+
+# ---- a --fix that cannot lose data ----------------------------------------------------------------------------
+
+def _listing(lid: str, title: str) -> str:
+    # written by hand: `1.0` and the spacing must survive an unchanged record byte for byte
+    return (f'{{"id": "{lid}", "shop_id": "S1", "title": "{title}", "description": "", "category": "服饰", '
+            '"price": 1.0, "images": [], "published_at": "2025-06-01T10:00:00+08:00"}')
+
+
+def test_fix_refuses_to_write_over_its_input(tmp_path: Path) -> None:
+    f = write(tmp_path, "listings.jsonl", _listing("L1", "最好的T恤") + "\n")
+    before = f.read_bytes()
+    r = cli("lint", "--now", NOW, "--fail-on", "never", "--fix", "listings.jsonl", "listings.jsonl", cwd=tmp_path)
+    assert r.returncode == 2 and "one of the input files" in r.stderr
+    assert f.read_bytes() == before
+
+
+def test_fix_counts_real_changes_and_keeps_unchanged_records_as_they_came(tmp_path: Path) -> None:
+    write(tmp_path, "in.jsonl", _listing("L1", "纯棉T恤") + "\n" + _listing("L2", "最好的T恤") + "\n")
+    r = cli("lint", "--now", NOW, "--fail-on", "never", "--fix", "out.jsonl", "in.jsonl", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    lines = (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == _listing("L1", "纯棉T恤")
+    assert json.loads(lines[1])["title"] != "最好的T恤"
+    assert "2 records written, 1 changed" in r.stderr
+    assert not list(tmp_path.glob("out.jsonl.*.tmp"))
