@@ -24,7 +24,7 @@ class Expanded:
 
 
 class _Ignore:
-    """The .gitignore files that apply under a walk (those of the directory's parents in its repository too)."""
+    """The `exclude` globs and the .gitignore files that apply under a walk."""
 
     def __init__(self, exclude: Sequence[str], base: Path):
         self.base = base.resolve()
@@ -41,19 +41,21 @@ class _Ignore:
             self.specs[d] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
         return self.specs[d]
 
-    def ignored(self, path: Path, is_dir: bool) -> bool:
+    def ignored(self, path: Path, is_dir: bool, root: Path) -> bool:
+        """Whether the walk from `root` passes over `path`: an `exclude` glob, or a .gitignore file in `root`
+        or a folder between it and `path` ignores it. A folder the user names is walked even when a
+        .gitignore above it ignores it (a virtual environment's site-packages, say)."""
         real = path.resolve()
         if self.exclude is not None:
             rel = os.path.relpath(real, self.base).replace(os.sep, "/")
             if not rel.startswith("..") and self.exclude.match_file(rel + ("/" if is_dir else "")):
                 return True
+        top = root.resolve()
         for d in real.parents:
             spec = self._spec(d)
-            if spec is not None:
-                rel = real.relative_to(d).as_posix() + ("/" if is_dir else "")
-                if spec.match_file(rel):
-                    return True
-            if (d / ".git").exists():
+            if spec is not None and spec.match_file(real.relative_to(d).as_posix() + ("/" if is_dir else "")):
+                return True
+            if d == top:
                 break
         return False
 
@@ -84,10 +86,10 @@ def expand(paths: Iterable[str | Path], suffixes: tuple[str, ...], *, exclude: S
             for d, dirs, names in os.walk(p):
                 here = Path(d)
                 dirs[:] = sorted(x for x in dirs if not x.startswith(".") and x not in NEVER_WALKED
-                                 and not rules.ignored(here / x, True))
+                                 and not rules.ignored(here / x, True, p))
                 for name in sorted(names):
                     f = here / name
-                    if name.startswith(".") or rules.ignored(f, False) or not f.is_file():
+                    if name.startswith(".") or rules.ignored(f, False, p) or not f.is_file():
                         continue
                     if f.suffix.lower() in suffixes:
                         found.append(f)

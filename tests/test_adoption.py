@@ -181,3 +181,13 @@ def test_fix_counts_real_changes_and_keeps_unchanged_records_as_they_came(tmp_pa
     assert json.loads(lines[1])["title"] != "最好的T恤"
     assert "2 records written, 1 changed" in r.stderr
     assert not list(tmp_path.glob("out.jsonl.*.tmp"))
+
+
+def test_a_named_folder_is_walked_even_when_a_gitignore_above_ignores_it(tmp_path: Path) -> None:
+    # as the bundled policies inside an ignored virtual environment: `.ci-venv/` in the repository's .gitignore
+    write(tmp_path, ".gitignore", "env/\n")
+    write(tmp_path, "env/pkg/policies/p.rule", TWO_RULES)
+    write(tmp_path, "env/pkg/policies/.gitignore", "drafts/\n")
+    write(tmp_path, "env/pkg/policies/drafts/broken.rule", "policy {")
+    r = cli("check", "env/pkg/policies", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.strip() == "ok: 1 file, 2 rules"
