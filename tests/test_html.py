@@ -166,6 +166,13 @@ def test_ten_thousand_records_page_through(browser: Any, tmp_path: Path) -> None
     browser.find_element("id", "search").send_keys("S-5 ")
     shown = rows_shown(browser)
     assert shown and all(r[2] == "S-5" for r in shown)
+    browser.find_element("id", "clear").click()
+    browser.find_element("css selector", '#records th[data-key="id"]').click()  # ascending
+    browser.find_element("css selector", '#records th[data-key="id"]').click()  # descending
+    ids = [r[0] for r in rows_shown(browser)]
+    assert ids == sorted(ids, reverse=True) and ids[0] == "L-09998"
+    browser.save_screenshot(str(tmp_path / "many.png"))
+    assert (tmp_path / "many.png").stat().st_size > 10_000
     assert browser.find_element("css selector", "#shops tbody tr td").text.startswith("S-")
     assert console_errors(browser) == []
 
@@ -194,3 +201,17 @@ def test_readable_at_a_phones_width(browser: Any, tmp_path: Path) -> None:
         assert console_errors(browser) == []
     finally:
         browser.set_window_size(1280, 1600)
+
+
+def test_invalid_input_is_listed_with_file_and_line(browser: Any, tmp_path: Path) -> None:
+    good = json.dumps(listings(1)[0], ensure_ascii=False)
+    f = write(tmp_path, "mixed.jsonl", good + "\n{not json\n" + json.dumps({**listings(1)[0], "price": "x"}) + "\n")
+    path = render(tmp_path, f)
+    open_page(browser, path)
+    cells = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#invalid tbody tr')).map(tr => tr.cells[0].textContent + ' | '"
+        " + tr.cells[2].textContent)")
+    assert cells == [f"{f}:2 | not valid JSON: expected a key in double quotes (column 2)",
+                     f'{f}:3 | listing.price: not a money amount: "x"']
+    assert "invalid 2" in browser.find_element("id", "decisions").text
+    assert console_errors(browser) == []
