@@ -72,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exclude", action="append", metavar="GLOB",
                    help="pass over input files matching GLOB when walking directories (repeatable)")
     p.add_argument("--fix", metavar="OUT", help="write every record to OUT (JSONL) with wordlist replacements applied")
+    p.add_argument("--baseline", metavar="FILE",
+                   help="report only findings that FILE (written by --write-baseline) does not know")
+    p.add_argument("--write-baseline", metavar="FILE", help="record every finding of this run in FILE")
+    p.add_argument("--quiet-baseline", action="store_true", help="do not say how many known findings were hidden")
     p.add_argument("--color", choices=["auto", "always", "never"], default="auto",
                    help="colour in the text format (auto: on a terminal, unless NO_COLOR is set or FORCE_COLOR is)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")

@@ -15,6 +15,7 @@ KEYS: dict[str, str] = {
     "ignore": "a list of rule patterns", "severity": "a table of rule id = error|warning|info",
     "exclude": "a list of glob patterns", "fail-on": "error, warning, info or never",
     "format": "text, json, jsonl, sarif, github or html", "lateness": "a duration such as 5m",
+    "baseline": "the path of a baseline file",
 }
 _LISTS = ("policies", "extend-policies", "select", "ignore", "exclude")
 _CHOICES = {"fail-on": ("error", "warning", "info", "never"),
@@ -39,6 +40,7 @@ class Config:
     fail_on: str | None = None
     format: str | None = None
     lateness: str | None = None
+    baseline: Path | None = None
 
     @property
     def root(self) -> Path:
@@ -92,7 +94,8 @@ def load_config(path: Path) -> Config:
         extend_policies=paths("extend-policies") if "extend-policies" in values else (),
         select=tuple(values.get("select", ())), ignore=tuple(values.get("ignore", ())),
         severity=dict(values.get("severity", {})), exclude=tuple(values.get("exclude", ())),
-        fail_on=values.get("fail-on"), format=values.get("format"), lateness=values.get("lateness"))
+        fail_on=values.get("fail-on"), format=values.get("format"), lateness=values.get("lateness"),
+        baseline=base / values["baseline"] if "baseline" in values else None)
 
 
 def _check(where: str, key: str, value: Any) -> Any:

@@ -7,7 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.helpers import jsonl, order, run_cli, write
+from tests.helpers import REPO, jsonl, order, run_cli, write
 
 NOW = "2025-06-10T12:00:00+08:00"
 UGLY = 'policy coupon {\nrule big on order {\n  when order.total>¥100\n  message "big"\n}\n}\n'
@@ -191,3 +191,48 @@ def test_a_named_folder_is_walked_even_when_a_gitignore_above_ignores_it(tmp_pat
     write(tmp_path, "env/pkg/policies/drafts/broken.rule", "policy {")
     r = cli("check", "env/pkg/policies", cwd=tmp_path)
     assert r.returncode == 0 and r.stdout.strip() == "ok: 1 file, 2 rules"
+
+
+# ---- baselines ----------------------------------------------------------------------------------------------------
+
+SARIF_SCHEMA = REPO.parent / "shared" / "data" / "sarif" / "sarif-schema-2.1.0.json"
+
+
+def _listings_file(tmp_path: Path, name: str, rows: list[tuple[str, str]]) -> Path:
+    return write(tmp_path, name, "".join(_listing(i, title) + "\n" for i, title in rows))
+
+
+def test_a_baseline_hides_known_findings_whatever_the_order(tmp_path: Path) -> None:
+    first = _listings_file(tmp_path, "a.jsonl", [("L1", "最好的T恤"), ("L2", "纯棉T恤"), ("L3", "国家级工艺 连衣裙")])
+    r = cli("lint", "--now", NOW, "--write-baseline", "known.json", "--format", "jsonl", first, cwd=tmp_path)
+    assert r.returncode == 1 and "wrote 2 findings to the baseline known.json" in r.stderr
+    # re-exported: other order, one record more with a finding of its own
+    again = _listings_file(tmp_path, "b.jsonl", [("L4", "最好的裙子"), ("L3", "国家级工艺 连衣裙"), ("L1", "最好的T恤")])
+    r = cli("lint", "--now", NOW, "--baseline", "known.json", "--format", "jsonl", again, cwd=tmp_path)
+    reports = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [(x["id"], [v["rule"] for v in x["violations"]]) for x in reports] == [
+        ("L4", ["ad_law.extreme_words"]), ("L3", []), ("L1", [])]
+    assert r.returncode == 1 and "hid 2 known findings" in r.stderr
+    r = cli("lint", "--now", NOW, "--baseline", "known.json", "--format", "jsonl", first, cwd=tmp_path)
+    assert r.returncode == 0  # nothing new: the step passes
+    bad = write(tmp_path, "bad.json", "{}")
+    r = cli("lint", "--now", NOW, "--baseline", bad, first, cwd=tmp_path)
+    assert r.returncode == 2 and "cannot use it as a baseline" in r.stderr
+
+
+def test_sarif_carries_baseline_states_and_fingerprints(tmp_path: Path) -> None:
+    first = _listings_file(tmp_path, "a.jsonl", [("L1", "最好的T恤"), ("L3", "国家级工艺 连衣裙")])
+    cli("lint", "--now", NOW, "--write-baseline", "known.json", first, cwd=tmp_path)
+    now = _listings_file(tmp_path, "b.jsonl", [("L1", "最好的T恤"), ("L4", "最好的裙子")])
+    r = cli("lint", "--now", NOW, "--baseline", "known.json", "--format", "sarif", "--fail-on", "never", now,
+            cwd=tmp_path)
+    log = json.loads(r.stdout)
+    results = log["runs"][0]["results"]
+    states = sorted((x["baselineState"], x["locations"][0]["logicalLocations"][0]["name"]) for x in results
+                    if x["ruleId"] == "ad_law.extreme_words")
+    assert states == [("absent", "L3"), ("new", "L4"), ("unchanged", "L1")]
+    assert all(len(x["partialFingerprints"]["rulekitFinding/v1"]) == 32 for x in results if "baselineState" in x)
+    if SARIF_SCHEMA.is_file():
+        jsonschema = __import__("jsonschema")
+        errors = list(jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))).iter_errors(log))
+        assert errors == []

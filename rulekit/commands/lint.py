@@ -23,6 +23,7 @@ from rulekit.commands.common import (
     policy_paths,
     selection,
 )
+from rulekit.io.baseline import Baseline, BaselineError, finding, write_baseline
 from rulekit.io.csvrows import typed_row
 from rulekit.io.formats import write_reports
 from rulekit.io.html import RunInfo
@@ -104,9 +105,19 @@ def run(a: argparse.Namespace) -> int:
     bar, progress = _progress_bar(a, out)
     fix_out = None
     finished = False
+    written: list[Any] = []
+    baseline_path = a.baseline or (str(config.baseline) if config.baseline else None)
+    try:
+        baseline = Baseline.load(Path(baseline_path)) if baseline_path and not a.write_baseline else None
+    except BaselineError as e:
+        raise UsageError(str(e)) from None
     run = RunInfo(now.isoformat(), __version__, engine.program.fingerprint(), engine.program.versions())
     try:
         pairs: Any = reports(engine, files, a.subject, now, lateness, progress)
+        if a.write_baseline:
+            pairs = _recording(pairs, written)
+        if baseline is not None:
+            pairs = baseline.filter(pairs)
         if a.fix:
             from rulekit.fix import FixWriter  # only for --fix
 
@@ -117,7 +128,13 @@ def run(a: argparse.Namespace) -> int:
             pairs = fix_out.wrap(pairs)
         color = use_color(a.color, out)
         summary = write_reports(a.format, pairs, out, rules=engine.rules(), tool_version=__version__,
-                                color=color, verbose=a.verbose, run=run)
+                                color=color, verbose=a.verbose, run=run, baseline=baseline)
+        if a.write_baseline:
+            n = write_baseline(Path(a.write_baseline), written)
+            print(f"rulekit lint: wrote {n} finding{'s' * (n != 1)} to the baseline {a.write_baseline}", file=sys.stderr)
+        if baseline is not None and not a.quiet_baseline:
+            print(f"rulekit lint: the baseline {baseline.path} hid {baseline.hidden} known "
+                  f"finding{'s' * (baseline.hidden != 1)}", file=sys.stderr)
         finished = True
     finally:
         if out is not sys.stdout:
@@ -165,3 +182,10 @@ def use_color(choice: str, out: TextIO) -> bool:
     if os.environ.get("FORCE_COLOR"):
         return True
     return out.isatty()
+
+
+def _recording(pairs: Iterator[tuple[InputRecord, Report]], into: list[Any]) -> Iterator[tuple[InputRecord, Report]]:
+    """Pass the pairs on, noting every violation as a finding for `--write-baseline`."""
+    for record, report in pairs:
+        into.extend((finding(report, v), v.message) for v in report.violations)
+        yield record, report

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from rulekit.io.baseline import Baseline, finding, sarif_fields
 from rulekit.io.html import RunInfo, write_html
 from rulekit.io.readers import STDIN_NAME, InputRecord
 from rulekit.io.summary import Summary
@@ -274,24 +275,37 @@ def _sarif_result(rules: _SarifRules, rule_id: str, severity: str, message: str,
 
 
 def sarif_log(pairs: Iterable[Pair], *, tool_version: str, rules: Sequence[RuleDescriptor],
-              summary: Summary | None = None) -> dict[str, Any]:
-    """The SARIF 2.1.0 log (one run) for the reports, as a dict."""
+              summary: Summary | None = None, baseline: Baseline | None = None) -> dict[str, Any]:
+    """The SARIF 2.1.0 log (one run) for the reports, as a dict. Every violation carries a stable
+    `partialFingerprints` entry; with a baseline, also its `baselineState` (`new`, `unchanged`, and `absent`
+    for known findings this run did not see)."""
     known = _SarifRules(rules)
     results: list[dict[str, Any]] = []
     for record, report in pairs:
         if summary is not None:
             summary.add(report)
-        for v in report.violations:
+        old = baseline.take_known(report) if baseline is not None else []
+        for state, v in [("new", v) for v in report.violations] + [("unchanged", v) for v in old]:
             props = {"policy": v.policy,
                      "actions": [_action_dict(a) for a in v.actions],
                      "evidence": [_evidence_dict(e) for e in v.evidence]}
-            results.append(_sarif_result(known, v.rule, v.severity, v.message, record, report, props))
+            result = _sarif_result(known, v.rule, v.severity, v.message, record, report, props)
+            fields = sarif_fields(state, finding(report, v))
+            if baseline is None:
+                del fields["baselineState"]
+            results.append({**result, **fields})
         for e in report.errors:
             if e.rule is None:
                 results.append(_sarif_result(known, INVALID_INPUT_RULE, "error", e.message, record, report, None))
             else:
                 results.append(_sarif_result(known, e.rule, "warning", f"undetermined: {e.message}", record, report,
                                              {"undetermined": True}))
+    for f, message in baseline.absent() if baseline is not None else ():
+        result = {"ruleId": f[0], "ruleIndex": known.add(rule_stub(f[0], None, "warning")), "level": "none",
+                  "message": {"text": message or f"{f[0]} no longer fires for {f[1]} {f[2]}"},
+                  "locations": [{"logicalLocations": [{"name": f[2], "fullyQualifiedName": f"{f[1]}/{f[2]}",
+                                                       "kind": "object"}]}]}
+        results.append({**result, **sarif_fields("absent", f)})
     return {
         "$schema": SARIF_SCHEMA_URI,
         "version": "2.1.0",
@@ -303,10 +317,11 @@ def sarif_log(pairs: Iterable[Pair], *, tool_version: str, rules: Sequence[RuleD
     }
 
 
-def write_sarif(pairs: Iterable[Pair], out: TextIO, *, tool_version: str, rules: Sequence[RuleDescriptor]) -> Summary:
+def write_sarif(pairs: Iterable[Pair], out: TextIO, *, tool_version: str, rules: Sequence[RuleDescriptor],
+                baseline: Baseline | None = None) -> Summary:
     """One SARIF 2.1.0 log: driver rules, one result per violation, undetermined rule and invalid input."""
     summary = Summary()
-    log = sarif_log(pairs, tool_version=tool_version, rules=rules, summary=summary)
+    log = sarif_log(pairs, tool_version=tool_version, rules=rules, summary=summary, baseline=baseline)
     json.dump(log, out, ensure_ascii=False, indent=2)
     out.write("\n")
     return summary
@@ -366,7 +381,7 @@ FORMATS: dict[str, Callable[..., Summary]] = {
 
 def write_reports(fmt: str, pairs: Iterable[Pair], out: TextIO, *, rules: Sequence[RuleDescriptor] = (),
                   tool_version: str = "0", color: bool = False, verbose: bool = False,
-                  run: RunInfo | None = None) -> Summary:
+                  run: RunInfo | None = None, baseline: Baseline | None = None) -> Summary:
     """Write the pairs in format `fmt` (a key of FORMATS), passing each writer the options it takes."""
     if fmt == "html":
         return write_html(pairs, out, rules=rules, run=run)
@@ -375,7 +390,7 @@ def write_reports(fmt: str, pairs: Iterable[Pair], out: TextIO, *, rules: Sequen
         return write_text(pairs, out, color=color, rule_titles=titles, verbose=verbose,
                           rule_severities={r.id: r.severity for r in rules})
     if fmt == "sarif":
-        return write_sarif(pairs, out, tool_version=tool_version, rules=rules)
+        return write_sarif(pairs, out, tool_version=tool_version, rules=rules, baseline=baseline)
     if fmt in FORMATS:
         return FORMATS[fmt](pairs, out)
     raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
