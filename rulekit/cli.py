@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="report only findings that FILE (written by --write-baseline) does not know")
     p.add_argument("--write-baseline", metavar="FILE", help="record every finding of this run in FILE")
     p.add_argument("--quiet-baseline", action="store_true", help="do not say how many known findings were hidden")
+    p.add_argument("--suppressions", metavar="FILE",
+                   help="a TOML file of [[suppress]] entries (rule, id, reason, owner, expires) to accept")
+    p.add_argument("--report-unused-suppressions", action="store_true",
+                   help="warn about suppressions that suppressed nothing in this run")
     p.add_argument("--color", choices=["auto", "always", "never"], default="auto",
                    help="colour in the text format (auto: on a terminal, unless NO_COLOR is set or FORCE_COLOR is)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")

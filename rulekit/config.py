@@ -15,7 +15,7 @@ KEYS: dict[str, str] = {
     "ignore": "a list of rule patterns", "severity": "a table of rule id = error|warning|info",
     "exclude": "a list of glob patterns", "fail-on": "error, warning, info or never",
     "format": "text, json, jsonl, sarif, github or html", "lateness": "a duration such as 5m",
-    "baseline": "the path of a baseline file",
+    "baseline": "the path of a baseline file", "suppressions": "the path of a suppressions file",
 }
 _LISTS = ("policies", "extend-policies", "select", "ignore", "exclude")
 _CHOICES = {"fail-on": ("error", "warning", "info", "never"),
@@ -41,6 +41,7 @@ class Config:
     format: str | None = None
     lateness: str | None = None
     baseline: Path | None = None
+    suppressions: Path | None = None
 
     @property
     def root(self) -> Path:
@@ -95,7 +96,8 @@ def load_config(path: Path) -> Config:
         select=tuple(values.get("select", ())), ignore=tuple(values.get("ignore", ())),
         severity=dict(values.get("severity", {})), exclude=tuple(values.get("exclude", ())),
         fail_on=values.get("fail-on"), format=values.get("format"), lateness=values.get("lateness"),
-        baseline=base / values["baseline"] if "baseline" in values else None)
+        baseline=base / values["baseline"] if "baseline" in values else None,
+        suppressions=base / values["suppressions"] if "suppressions" in values else None)
 
 
 def _check(where: str, key: str, value: Any) -> Any:

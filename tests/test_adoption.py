@@ -236,3 +236,58 @@ def test_sarif_carries_baseline_states_and_fingerprints(tmp_path: Path) -> None:
         jsonschema = __import__("jsonschema")
         errors = list(jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))).iter_errors(log))
         assert errors == []
+
+
+# ---- suppressions -------------------------------------------------------------------------------------------------
+
+SUPPRESS = """\
+# accepted findings
+[[suppress]]
+rule = "ad_law.extreme_words"
+id = "L1"
+reason = "品牌名含“最好”，已备案"
+owner = "compliance@shop"
+expires = 2026-01-31
+
+[[suppress]]
+rule = "ad_law.*"
+id = "L9*"
+reason = "old catalogue, being retired"
+expires = 2025-01-01
+"""
+
+
+def test_suppressions_are_reported_as_suppressed_and_expire(tmp_path: Path) -> None:
+    f = _listings_file(tmp_path, "a.jsonl", [("L1", "最好的T恤"), ("L2", "最好的裙子"), ("L90", "最好的帽子")])
+    write(tmp_path, "accepted.toml", SUPPRESS)
+    r = cli("lint", "--now", NOW, "--suppressions", "accepted.toml", "--format", "jsonl", f, cwd=tmp_path)
+    fired = [(x["id"], [v["rule"] for v in x["violations"]]) for x in map(json.loads, r.stdout.splitlines())]
+    assert fired == [("L1", []), ("L2", ["ad_law.extreme_words"]), ("L90", ["ad_law.extreme_words"])]
+    assert "1 finding suppressed by accepted.toml" in r.stderr
+    # the second entry expired before --now: it suppresses nothing, and says where it is
+    assert "accepted.toml:9: the suppression of ad_law.* for L9* expired on 2025-01-01" in r.stderr
+    text = cli("lint", "--now", NOW, "--suppressions", "accepted.toml", "--fail-on", "never", f, cwd=tmp_path).stdout
+    assert text.strip().splitlines()[-1].endswith("0 invalid input; 1 suppressed")
+    sarif = json.loads(cli("lint", "--now", NOW, "--suppressions", "accepted.toml", "--format", "sarif", f,
+                           cwd=tmp_path).stdout)
+    hushed = [x for x in sarif["runs"][0]["results"] if x.get("suppressions")]
+    assert len(hushed) == 1 and hushed[0]["suppressions"][0]["justification"] == "品牌名含“最好”，已备案"
+    assert hushed[0]["suppressions"][0]["properties"]["owner"] == "compliance@shop"
+    if SARIF_SCHEMA.is_file():
+        jsonschema = __import__("jsonschema")
+        assert not list(jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text(encoding="utf-8")))
+                        .iter_errors(sarif))
+    # after its own expiry date the first entry stops too
+    later = cli("lint", "--now", "2026-02-01T00:00:00+08:00", "--suppressions", "accepted.toml", "--format", "jsonl",
+                f, cwd=tmp_path)
+    assert "0 findings suppressed" in later.stderr and "accepted.toml:2:" in later.stderr
+
+
+def test_a_suppression_needs_a_reason_and_unused_ones_are_reported(tmp_path: Path) -> None:
+    f = _listings_file(tmp_path, "a.jsonl", [("L2", "纯棉T恤")])
+    write(tmp_path, "s.toml", '[[suppress]]\nrule = "ad_law.extreme_words"\nid = "L1"\n')
+    r = cli("lint", "--now", NOW, "--suppressions", "s.toml", f, cwd=tmp_path)
+    assert r.returncode == 2 and "s.toml:1: `reason` is required" in r.stderr
+    write(tmp_path, "s.toml", '[[suppress]]\nrule = "ad_law.extreme_words"\nid = "L1"\nreason = "x"\n')
+    r = cli("lint", "--now", NOW, "--suppressions", "s.toml", "--report-unused-suppressions", f, cwd=tmp_path)
+    assert r.returncode == 0 and "s.toml:1: the suppression of ad_law.extreme_words for L1 suppressed nothing" in r.stderr

@@ -28,9 +28,11 @@ from rulekit.io.csvrows import typed_row
 from rulekit.io.formats import write_reports
 from rulekit.io.html import RunInfo
 from rulekit.io.readers import InputRecord, read_records
+from rulekit.io.suppressions import SuppressionError, Suppressions
 from rulekit.paths import expand
 from rulekit.runtime.report import Report, invalid_report
 from rulekit.suggest import did_you_mean
+from rulekit.values import PLATFORM_TZ
 
 INPUT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv")
 
@@ -111,6 +113,8 @@ def run(a: argparse.Namespace) -> int:
         baseline = Baseline.load(Path(baseline_path)) if baseline_path and not a.write_baseline else None
     except BaselineError as e:
         raise UsageError(str(e)) from None
+    today = now.astimezone(PLATFORM_TZ).date()
+    suppressions = _suppressions(a.suppressions or (str(config.suppressions) if config.suppressions else None), today)
     run = RunInfo(now.isoformat(), __version__, engine.program.fingerprint(), engine.program.versions())
     try:
         pairs: Any = reports(engine, files, a.subject, now, lateness, progress)
@@ -118,6 +122,8 @@ def run(a: argparse.Namespace) -> int:
             pairs = _recording(pairs, written)
         if baseline is not None:
             pairs = baseline.filter(pairs)
+        if suppressions is not None:
+            pairs = suppressions.filter(pairs, today)
         if a.fix:
             from rulekit.fix import FixWriter  # only for --fix
 
@@ -128,10 +134,18 @@ def run(a: argparse.Namespace) -> int:
             pairs = fix_out.wrap(pairs)
         color = use_color(a.color, out)
         summary = write_reports(a.format, pairs, out, rules=engine.rules(), tool_version=__version__,
-                                color=color, verbose=a.verbose, run=run, baseline=baseline)
+                                color=color, verbose=a.verbose, run=run, baseline=baseline,
+                                suppressions=suppressions)
         if a.write_baseline:
             n = write_baseline(Path(a.write_baseline), written)
             print(f"rulekit lint: wrote {n} finding{'s' * (n != 1)} to the baseline {a.write_baseline}", file=sys.stderr)
+        if suppressions is not None:
+            print(f"rulekit lint: {suppressions.count} finding{'s' * (suppressions.count != 1)} suppressed by "
+                  f"{suppressions.path}", file=sys.stderr)
+            if a.report_unused_suppressions:
+                for e in suppressions.unused(today):
+                    print(f"rulekit lint: warning: {e.where}: the suppression of {e.rule} for {e.id} "
+                          "suppressed nothing", file=sys.stderr)
         if baseline is not None and not a.quiet_baseline:
             print(f"rulekit lint: the baseline {baseline.path} hid {baseline.hidden} known "
                   f"finding{'s' * (baseline.hidden != 1)}", file=sys.stderr)
@@ -189,3 +203,17 @@ def _recording(pairs: Iterator[tuple[InputRecord, Report]], into: list[Any]) -> 
     for record, report in pairs:
         into.extend((finding(report, v), v.message) for v in report.violations)
         yield record, report
+
+
+def _suppressions(path: str | None, today: Any) -> Suppressions | None:
+    """The suppressions file of the run, its expired entries named on stderr."""
+    if path is None:
+        return None
+    try:
+        s = Suppressions.load(Path(path))
+    except SuppressionError as e:
+        raise UsageError(str(e)) from None
+    for e in s.expired(today):
+        print(f"rulekit lint: warning: {e.where}: the suppression of {e.rule} for {e.id} expired on "
+              f"{e.expires}; it suppresses nothing", file=sys.stderr)
+    return s

@@ -22,6 +22,7 @@ from rulekit.io.baseline import Baseline, finding, sarif_fields
 from rulekit.io.html import RunInfo, write_html
 from rulekit.io.readers import STDIN_NAME, InputRecord
 from rulekit.io.summary import Summary
+from rulekit.io.suppressions import Suppressions, sarif_suppression
 from rulekit.runtime.report import (  # noqa: F401 - report_dict and report_json are re-exported
     Action,
     EvalError,
@@ -154,7 +155,8 @@ def _record_lines(record: InputRecord, report: Report, rule_titles: Mapping[str,
 
 
 def write_text(pairs: Iterable[Pair], out: TextIO, *, color: bool, rule_titles: Mapping[str, str],
-               verbose: bool = False, rule_severities: Mapping[str, str] | None = None) -> Summary:
+               verbose: bool = False, rule_severities: Mapping[str, str] | None = None,
+               suppressed: Callable[[], int] | None = None) -> Summary:
     """Findings grouped by record, then one table per rule and a totals line.
 
     Records that are allowed with no violations and no errors are only counted, unless `verbose`.
@@ -198,6 +200,8 @@ def write_text(pairs: Iterable[Pair], out: TextIO, *, color: bool, rule_titles: 
     totals.append(", ")
     totals.append(f"{summary.decisions['allow']} allow", style=_DECISION_STYLE["allow"])
     totals.append(f"; {summary.invalid} invalid input")
+    if suppressed is not None:
+        totals.append(f"; {suppressed()} suppressed")
     console.print(totals, soft_wrap=True)
     return summary
 
@@ -275,7 +279,8 @@ def _sarif_result(rules: _SarifRules, rule_id: str, severity: str, message: str,
 
 
 def sarif_log(pairs: Iterable[Pair], *, tool_version: str, rules: Sequence[RuleDescriptor],
-              summary: Summary | None = None, baseline: Baseline | None = None) -> dict[str, Any]:
+              summary: Summary | None = None, baseline: Baseline | None = None,
+              suppressions: Suppressions | None = None) -> dict[str, Any]:
     """The SARIF 2.1.0 log (one run) for the reports, as a dict. Every violation carries a stable
     `partialFingerprints` entry; with a baseline, also its `baselineState` (`new`, `unchanged`, and `absent`
     for known findings this run did not see)."""
@@ -285,7 +290,10 @@ def sarif_log(pairs: Iterable[Pair], *, tool_version: str, rules: Sequence[RuleD
         if summary is not None:
             summary.add(report)
         old = baseline.take_known(report) if baseline is not None else []
-        for state, v in [("new", v) for v in report.violations] + [("unchanged", v) for v in old]:
+        hushed = suppressions.take(report) if suppressions is not None else []
+        entries: list[tuple[str, Violation, Any]] = [("new", v, None) for v in report.violations]
+        entries += [("unchanged", v, None) for v in old] + [("new", v, e) for v, e in hushed]
+        for state, v, entry in entries:
             props = {"policy": v.policy,
                      "actions": [_action_dict(a) for a in v.actions],
                      "evidence": [_evidence_dict(e) for e in v.evidence]}
@@ -293,6 +301,8 @@ def sarif_log(pairs: Iterable[Pair], *, tool_version: str, rules: Sequence[RuleD
             fields = sarif_fields(state, finding(report, v))
             if baseline is None:
                 del fields["baselineState"]
+            if entry is not None:
+                fields["suppressions"] = [sarif_suppression(entry)]
             results.append({**result, **fields})
         for e in report.errors:
             if e.rule is None:
@@ -318,10 +328,11 @@ def sarif_log(pairs: Iterable[Pair], *, tool_version: str, rules: Sequence[RuleD
 
 
 def write_sarif(pairs: Iterable[Pair], out: TextIO, *, tool_version: str, rules: Sequence[RuleDescriptor],
-                baseline: Baseline | None = None) -> Summary:
+                baseline: Baseline | None = None, suppressions: Suppressions | None = None) -> Summary:
     """One SARIF 2.1.0 log: driver rules, one result per violation, undetermined rule and invalid input."""
     summary = Summary()
-    log = sarif_log(pairs, tool_version=tool_version, rules=rules, summary=summary, baseline=baseline)
+    log = sarif_log(pairs, tool_version=tool_version, rules=rules, summary=summary, baseline=baseline,
+                    suppressions=suppressions)
     json.dump(log, out, ensure_ascii=False, indent=2)
     out.write("\n")
     return summary
@@ -381,16 +392,19 @@ FORMATS: dict[str, Callable[..., Summary]] = {
 
 def write_reports(fmt: str, pairs: Iterable[Pair], out: TextIO, *, rules: Sequence[RuleDescriptor] = (),
                   tool_version: str = "0", color: bool = False, verbose: bool = False,
-                  run: RunInfo | None = None, baseline: Baseline | None = None) -> Summary:
+                  run: RunInfo | None = None, baseline: Baseline | None = None,
+                  suppressions: Suppressions | None = None) -> Summary:
     """Write the pairs in format `fmt` (a key of FORMATS), passing each writer the options it takes."""
     if fmt == "html":
         return write_html(pairs, out, rules=rules, run=run)
     if fmt == "text":
         titles = {r.id: r.title for r in rules if r.title}
         return write_text(pairs, out, color=color, rule_titles=titles, verbose=verbose,
-                          rule_severities={r.id: r.severity for r in rules})
+                          rule_severities={r.id: r.severity for r in rules},
+                          suppressed=(lambda: suppressions.count) if suppressions is not None else None)
     if fmt == "sarif":
-        return write_sarif(pairs, out, tool_version=tool_version, rules=rules, baseline=baseline)
+        return write_sarif(pairs, out, tool_version=tool_version, rules=rules, baseline=baseline,
+                           suppressions=suppressions)
     if fmt in FORMATS:
         return FORMATS[fmt](pairs, out)
     raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
