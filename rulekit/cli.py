@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from rulekit import __version__
-from rulekit.commands import check, explain, fmt, lint, schema, test
+from rulekit.commands import check, explain, fmt, lint, rule, schema, test
 from rulekit.commands.common import EXIT_OK, EXIT_USAGE, UsageError
 
 
@@ -33,29 +34,68 @@ def _authored_options(p: argparse.ArgumentParser) -> None:
     _config_options(p)
 
 
+#: Two examples and the exit codes of each command, shown at the end of its --help.
+EPILOGS = {
+    "check": ("rulekit check                      # the .rule files under the current directory (or the configured ones)",
+              "rulekit check --strict policies/   # warnings fail too",
+              "0 no errors (warnings allowed; with --strict none either), 1 errors, 2 usage"),
+    "fmt": ("rulekit fmt --check policies/      # list files that would change",
+            "rulekit fmt policies/shop.rule     # rewrite one file in place",
+            "0 nothing to change (or rewritten), 1 --check found a file to reformat, 2 unreadable file or usage"),
+    "test": ("rulekit test --coverage policies/",
+             "rulekit test -k 包邮 --junit-xml report.xml policies/",
+             "0 every test passed, 1 a test failed, 2 the policies do not load or usage"),
+    "lint": ("rulekit lint --now 2025-06-10T12:00:00+08:00 examples/",
+             "rulekit lint -p policies/ --format sarif -o findings.sarif --baseline known.json listings.jsonl",
+             "0 below --fail-on, 1 at or above it, 2 bad policies, bad configuration or usage"),
+    "explain": ("rulekit explain --subject order --now 2025-06-10T12:00:00+08:00 order.json",
+                "rulekit explain -p policies/ --index 3 orders.jsonl",
+                "0 explained (an invalid record is explained too), 2 bad policies or usage"),
+    "schema": ("rulekit schema order", "rulekit schema -p policies/ refund",
+               "0 printed, 2 unknown record type or bad policies"),
+    "rule": ("rulekit rule ad_law.extreme_words", "rulekit rule -p policies/ freight.remote_free_shipping",
+             "0 printed, 2 unknown rule or bad policies"),
+}
+
+
+def _command(sub: Any, name: str, help: str) -> argparse.ArgumentParser:
+    first, second, codes = EPILOGS[name]
+    return sub.add_parser(name, help=help, description=help[:1].upper() + help[1:] + ".",
+                          formatter_class=argparse.RawDescriptionHelpFormatter,
+                          epilog=f"examples:\n  {first}\n  {second}\n\nexit codes:\n  {codes}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
-    ap = argparse.ArgumentParser(prog="rulekit", description="Declarative shop-policy and compliance rules.")
+    ap = argparse.ArgumentParser(prog="rulekit", description="Declarative shop-policy and compliance rules.",
+                                 epilog="`rulekit COMMAND --help` describes each command; docs/cli.md the "
+                                        "configuration file.")
     ap.add_argument("--version", action="version", version=f"rulekit {__version__}")
     sub = ap.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("check", help="parse and type-check policies")
+    p = _command(sub, "check", "parse and type-check policies")
     _authored_options(p)
+    p.add_argument("--format", choices=["text", "json", "sarif"], default="text",
+                   help="text: diagnostics with carets (default); json or sarif for tools")
+    p.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
     p.set_defaults(func=check.run)
 
-    p = sub.add_parser("fmt", help="rewrite policies in canonical form")
+    p = _command(sub, "fmt", "rewrite policies in canonical form")
     p.add_argument("--check", action="store_true", help="list files that would change; exit 1 if any")
     _authored_options(p)
     p.set_defaults(func=fmt.run)
 
-    p = sub.add_parser("test", help="run the test blocks of policies")
+    p = _command(sub, "test", "run the test blocks of policies")
     _authored_options(p)
     _selection_options(p)
     p.add_argument("--coverage", action="store_true", help="report rules without a firing and a non-firing test")
+    p.add_argument("-k", metavar="PATTERN", dest="keyword",
+                   help="only the tests whose name contains PATTERN (case-insensitive)")
+    p.add_argument("--junit-xml", metavar="FILE", help="also write the results as JUnit XML to FILE")
     p.add_argument("-v", "--verbose", action="store_true", help="also list passing tests")
     p.set_defaults(func=test.run)
 
-    p = sub.add_parser("lint", help="evaluate records from JSON, JSONL or CSV files")
+    p = _command(sub, "lint", "evaluate records from JSON, JSONL or CSV files")
     p.add_argument("-p", "--policies", action="append", metavar="PATH",
                    help="policy file or directory (repeatable; default: the configured `policies`, else the "
                         "bundled standard policies)")
@@ -87,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE", help="input files or directories; - reads standard input")
     p.set_defaults(func=lint.run)
 
-    p = sub.add_parser("explain", help="show why each rule fired or not for one record")
+    p = _command(sub, "explain", "show why each rule fired or not for one record")
     p.add_argument("-p", "--policies", action="append", metavar="PATH", help="policy file or directory (repeatable)")
     _config_options(p)
     _selection_options(p)
@@ -97,7 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE", help="the input file holding the record")
     p.set_defaults(func=explain.run)
 
-    p = sub.add_parser("schema", help="print the JSON Schema of a record type")
+    p = _command(sub, "rule", "print what a rule checks: title, severity, policy, where, message, source")
+    p.add_argument("-p", "--policies", action="append", metavar="PATH", help="policy file or directory (repeatable)")
+    _config_options(p)
+    p.add_argument("id", metavar="ID", help="the rule id, e.g. ad_law.extreme_words")
+    p.set_defaults(func=rule.run)
+
+    p = _command(sub, "schema", "print the JSON Schema of a record type")
     p.add_argument("-p", "--policies", action="append", metavar="PATH", help="policies that declare more records")
     _config_options(p)
     p.add_argument("kind", metavar="KIND", help="the record type")

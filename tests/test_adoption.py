@@ -291,3 +291,72 @@ def test_a_suppression_needs_a_reason_and_unused_ones_are_reported(tmp_path: Pat
     write(tmp_path, "s.toml", '[[suppress]]\nrule = "ad_law.extreme_words"\nid = "L1"\nreason = "x"\n')
     r = cli("lint", "--now", NOW, "--suppressions", "s.toml", "--report-unused-suppressions", f, cwd=tmp_path)
     assert r.returncode == 0 and "s.toml:1: the suppression of ad_law.extreme_words for L1 suppressed nothing" in r.stderr
+
+
+# ---- check, test and rule for pipelines ----------------------------------------------------------------------------
+
+WARNS = 'policy w {\n  rule r on order {\n    when order.paid_at > order.created_at\n    message "x"\n  }\n}\n'
+
+
+def test_check_strict_and_machine_formats(tmp_path: Path) -> None:
+    write(tmp_path, "w.rule", WARNS)  # W101: paid_at may be null
+    assert cli("check", cwd=tmp_path).returncode == 0
+    r = cli("check", "--strict", cwd=tmp_path)
+    assert r.returncode == 1 and "(--strict: warnings fail)" in r.stdout
+    doc = json.loads(cli("check", "--format", "json", cwd=tmp_path).stdout)
+    assert doc["ok"] is True and doc["warnings"] == 1 and doc["diagnostics"][0]["code"] == "W101"
+    assert doc["diagnostics"][0]["line"] == 3
+    sarif = json.loads(cli("check", "--format", "sarif", "--strict", cwd=tmp_path).stdout)
+    assert [x["ruleId"] for x in sarif["runs"][0]["results"]] == ["W101"]
+    if SARIF_SCHEMA.is_file():
+        jsonschema = __import__("jsonschema")
+        assert not list(jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text(encoding="utf-8")))
+                        .iter_errors(sarif))
+
+
+def test_test_keyword_and_junit_xml(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    body = json.dumps(order(total=500, claims_free_shipping=True), ensure_ascii=False)
+    write(tmp_path, "p.rule", TWO_RULES + f"""
+test "大额订单" {{
+  given order {body}
+  expect violation p.big
+}}
+test "包邮 wrong on purpose" {{
+  given order {body}
+  expect no violation p.free
+}}
+""")
+    r = cli("test", "-k", "大额", "--junit-xml", "out.xml", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.strip().splitlines()[-1] == "1 passed, 0 failed"
+    r = cli("test", "--junit-xml", "out.xml", cwd=tmp_path)
+    assert r.returncode == 1
+    suite = ET.parse(tmp_path / "out.xml").getroot()
+    assert suite.get("tests") == "2" and suite.get("failures") == "1"
+    failed = [c for c in suite if c.find("failure") is not None]
+    assert [c.get("name") for c in failed] == ["包邮 wrong on purpose"]
+    assert "p.free" in (failed[0].find("failure").text or "")  # type: ignore[union-attr]
+
+
+def test_rule_command(tmp_path: Path) -> None:
+    r = cli("rule", "ad_law.extreme_words", cwd=tmp_path)
+    assert r.returncode == 0
+    assert r.stdout.splitlines()[0] == "ad_law.extreme_words — 标题含极限用语"
+    assert "  severity  error" in r.stdout and "广告法第九条" in r.stdout and "ad_law.rule:" in r.stdout
+    r = cli("rule", "ad_law.extrem_words", cwd=tmp_path)
+    assert r.returncode == 2 and "did you mean `ad_law.extreme_words`" in r.stderr
+
+
+def test_every_command_help_has_examples_and_exit_codes(tmp_path: Path) -> None:
+    for cmd in ("check", "fmt", "test", "lint", "explain", "schema", "rule"):
+        out = cli(cmd, "--help", cwd=tmp_path).stdout
+        assert "examples:" in out and "exit codes:" in out, cmd
+        assert out.count("rulekit " + cmd) >= 2, cmd
+    # every option and argument of every command says what it does
+    from rulekit.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "cmd")
+    for name, parser in sub.choices.items():  # type: ignore[union-attr]
+        for action in parser._actions:
+            assert action.help, f"rulekit {name}: {action.option_strings or action.dest} has no description"

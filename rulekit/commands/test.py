@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import xml.etree.ElementTree as ET
+from pathlib import Path
 
 from rulekit.commands.common import (
     EXIT_FAIL,
@@ -13,7 +15,7 @@ from rulekit.commands.common import (
     load_engine,
     selection,
 )
-from rulekit.testing import coverage, named_rules, run_test
+from rulekit.testing import TestResult, coverage, named_rules, run_test
 
 
 def run(a: argparse.Namespace) -> int:
@@ -26,7 +28,8 @@ def run(a: argparse.Namespace) -> int:
     kept = {r.id for r in engine.rules()}
     # with a selection, a test block runs when every rule it names is selected
     blocks = [(path, t) for path, t in engine.program.tests
-              if not (select or ignore) or all(rule in kept for rule in named_rules(t))]
+              if (not (select or ignore) or all(rule in kept for rule in named_rules(t)))
+              and (a.keyword is None or a.keyword.lower() in t.name.lower())]
     deselected = len(engine.program.tests) - len(blocks)
     results = [run_test(engine, path, t) for path, t in blocks]
     passed = failed = 0
@@ -50,6 +53,21 @@ def run(a: argparse.Namespace) -> int:
         for rule, what in missing:
             print(f"  {rule}: missing {what}")
     if deselected:
-        print(f"{deselected} test{'s' * (deselected != 1)} deselected (they name rules that are not selected)")
+        why = "by -k or the rule selection" if a.keyword else "they name rules that are not selected"
+        print(f"{deselected} test{'s' * (deselected != 1)} deselected ({why})")
+    if a.junit_xml:
+        write_junit(Path(a.junit_xml), results)
     print(f"{passed} passed, {failed} failed")
     return EXIT_OK if failed == 0 else EXIT_FAIL
+
+
+def write_junit(path: Path, results: list[TestResult]) -> None:
+    """The results as JUnit XML (one testcase a `test` block, its problems as the failure text)."""
+    suite = ET.Element("testsuite", name="rulekit", tests=str(len(results)),
+                       failures=str(sum(not r.passed for r in results)), errors="0", skipped="0")
+    for r in results:
+        case = ET.SubElement(suite, "testcase", classname=r.file, name=r.name, file=r.file, line=str(r.line))
+        if not r.passed:
+            failure = ET.SubElement(case, "failure", message=r.problems[0] if r.problems else "failed")
+            failure.text = "\n".join(r.problems)
+    ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)

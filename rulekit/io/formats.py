@@ -209,7 +209,7 @@ def write_text(pairs: Iterable[Pair], out: TextIO, *, color: bool, rule_titles: 
 # --- SARIF -----------------------------------------------------------------------------------
 
 
-def _artifact_uri(source: str) -> str:
+def artifact_uri(source: str) -> str:
     if source == STDIN_NAME:
         return "stdin"
     path = PurePath(source)
@@ -259,7 +259,7 @@ def _sarif_result(rules: _SarifRules, rule_id: str, severity: str, message: str,
                   report: Report, properties: dict[str, Any] | None) -> dict[str, Any]:
     location: dict[str, Any] = {
         "physicalLocation": {
-            "artifactLocation": {"uri": _artifact_uri(record.source)},
+            "artifactLocation": {"uri": artifact_uri(record.source)},
             "region": {"startLine": max(record.line, 1)},
         }
     }
