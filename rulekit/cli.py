@@ -124,6 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="colour in the text format (auto: on a terminal, unless NO_COLOR is set or FORCE_COLOR is)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument("-v", "--verbose", action="store_true", help="text format: also list records that pass")
+    p.add_argument("--statistics", action="store_true",
+                   help="text format: the table of every rule that fired or was undetermined")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="text format: the totals line only; no notes on stderr (warnings still)")
     p.add_argument("files", nargs="+", metavar="FILE", help="input files or directories; - reads standard input")
     p.set_defaults(func=lint.run)
 

@@ -360,3 +360,20 @@ def test_every_command_help_has_examples_and_exit_codes(tmp_path: Path) -> None:
     for name, parser in sub.choices.items():  # type: ignore[union-attr]
         for action in parser._actions:
             assert action.help, f"rulekit {name}: {action.option_strings or action.dest} has no description"
+
+
+def test_a_message_cannot_show_a_record_as_python_text(tmp_path: Path) -> None:
+    write(tmp_path, "r.rule", 'policy p {\n  rule r on order {\n    when true\n    message "{order.items}"\n  }\n}\n')
+    r = cli("check", cwd=tmp_path)
+    assert r.returncode == 1
+    assert "r.rule:4:15: E004 a `order_item` record cannot be shown in a message" in r.stdout
+    assert "show one of its fields, e.g. `{order.items.sku}`" in r.stdout
+
+
+def test_rule_ids_are_never_cut_at_80_columns(tmp_path: Path) -> None:
+    r = cli("lint", "--now", NOW, "--fail-on", "never", "--statistics", REPO / "examples", cwd=tmp_path,
+            env={"FORCE_COLOR": "1", "COLUMNS": "80"})
+    plain = __import__("re").sub(r"\x1b\[[0-9;]*m", "", r.stdout)
+    for rule in ("logistics.free_shipping_no_remote_exclusion", "ad_law.medical_words_description"):
+        assert rule in plain, rule
+    assert "…" not in "".join(line.split()[0] for line in plain.splitlines() if line.strip().startswith("ad_law."))

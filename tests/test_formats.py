@@ -149,13 +149,25 @@ def test_text_groups_by_record_and_summarises_without_ansi() -> None:
     assert "review R-7  allow  reviews.csv:2" in lines  # allowed, but with an info finding
     assert "L-1002" not in text  # allowed with no findings: only counted
     assert "1 record allowed with no findings" in text
+    # by default: the rules that fired, most often first, ids whole
+    assert "     1× ad_law.extreme_words (广告法极限词)" in lines and "     1× review.short_text" in lines
+    assert not any(line.strip().startswith("sla.ship_48h") for line in lines)  # only undetermined: not listed
+    assert lines[-1] == "5 records: 1 block, 2 review, 2 allow; 1 invalid input"
+    assert summary.records == 5 and summary.invalid == 1
+
+
+def test_text_statistics_table_and_quiet() -> None:
+    out = io.StringIO()
+    write_text(pairs(), out, color=False, rule_titles=TITLES, statistics=True)
+    lines = out.getvalue().splitlines()
     rows = {line.split()[0]: line.split() for line in lines if line.strip().startswith(("ad_law.", "freight.", "sla.", "review."))}
     assert rows["ad_law.extreme_words"] == ["ad_law.extreme_words", "广告法极限词", "error", "1", "0"]
     assert rows["freight.remote_free_shipping"] == ["freight.remote_free_shipping", "偏远地区包邮", "warning", "1", "0"]
     assert rows["sla.ship_48h"] == ["sla.ship_48h", "48小时发货", "0", "1"]
     assert rows["review.short_text"] == ["review.short_text", "info", "1", "0"]
-    assert lines[-1] == "5 records: 1 block, 2 review, 2 allow; 1 invalid input"
-    assert summary.records == 5 and summary.invalid == 1
+    out = io.StringIO()
+    write_text(pairs(), out, color=False, rule_titles=TITLES, quiet=True)
+    assert out.getvalue().strip().splitlines() == ["5 records: 1 block, 2 review, 2 allow; 1 invalid input"]
 
 
 def test_text_verbose_lists_allowed_records() -> None:
@@ -330,7 +342,7 @@ def test_write_reports_dispatches_every_format() -> None:
         assert summary.records == 5 and summary.worst == "error", fmt
         assert out.getvalue()
     text = io.StringIO()
-    write_reports("text", pairs(), text, rules=RULES)
+    write_reports("text", pairs(), text, rules=RULES, statistics=True)
     assert "广告法极限词" in text.getvalue()
     row = next(line for line in text.getvalue().splitlines() if line.strip().startswith("sla.ship_48h"))
     assert row.split() == ["sla.ship_48h", "48小时发货", "warning", "0", "1"]  # severity from RULES

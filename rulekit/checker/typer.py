@@ -88,6 +88,12 @@ class Typer(CallTyper):
                            "show a list of non-null values, e.g. map over matches that have one")
             if t.kind in ("regex", "wordlist"):
                 self.error("E004", f"a `{t.kind}` cannot be shown in a message", part.span)
+            record = t if t.kind == "record" else t.elem if t.kind == "list" else None
+            if record is not None and record.kind == "record" and record.record != "match":
+                fields = self.registry.types.get(record.record or "")
+                first = next(iter(fields.fields), "id") if fields is not None else "id"
+                self.error("E004", f"a `{record.record}` record cannot be shown in a message", part.span,
+                           f"show one of its fields, e.g. `{{{path_of(part) or 'x'}.{first}}}`")
 
     def visit_This(self, e: n.This, env: Env) -> T.Type:
         if env.subject is None:

@@ -99,7 +99,7 @@ def run(a: argparse.Namespace) -> int:
         raise UsageError(f"--subject: unknown kind `{a.subject}`" + (f"; {hint}" if hint else
                                                                      f" (kinds: {', '.join(engine.kinds)})"))
     files, skipped = input_files(a.files, [*config.exclude, *(a.exclude or [])], config.root)
-    if skipped:
+    if skipped and not a.quiet:
         shown = ", ".join(str(p) for p in skipped[:5]) + (f", and {len(skipped) - 5} more" if len(skipped) > 5 else "")
         print(f"rulekit lint: skipped {len(skipped)} file{'s' * (len(skipped) != 1)} that {'are' if len(skipped) != 1 else 'is'} "
               f"not .json, .jsonl, .ndjson or .csv: {shown}", file=sys.stderr)
@@ -135,18 +135,20 @@ def run(a: argparse.Namespace) -> int:
         color = use_color(a.color, out)
         summary = write_reports(a.format, pairs, out, rules=engine.rules(), tool_version=__version__,
                                 color=color, verbose=a.verbose, run=run, baseline=baseline,
-                                suppressions=suppressions)
+                                suppressions=suppressions, statistics=a.statistics, quiet=a.quiet)
         if a.write_baseline:
             n = write_baseline(Path(a.write_baseline), written)
-            print(f"rulekit lint: wrote {n} finding{'s' * (n != 1)} to the baseline {a.write_baseline}", file=sys.stderr)
+            if not a.quiet:
+                print(f"rulekit lint: wrote {n} finding{'s' * (n != 1)} to the baseline {a.write_baseline}", file=sys.stderr)
         if suppressions is not None:
-            print(f"rulekit lint: {suppressions.count} finding{'s' * (suppressions.count != 1)} suppressed by "
-                  f"{suppressions.path}", file=sys.stderr)
+            if not a.quiet:
+                print(f"rulekit lint: {suppressions.count} finding{'s' * (suppressions.count != 1)} suppressed by "
+                      f"{suppressions.path}", file=sys.stderr)
             if a.report_unused_suppressions:
                 for e in suppressions.unused(today):
                     print(f"rulekit lint: warning: {e.where}: the suppression of {e.rule} for {e.id} "
                           "suppressed nothing", file=sys.stderr)
-        if baseline is not None and not a.quiet_baseline:
+        if baseline is not None and not (a.quiet_baseline or a.quiet):
             print(f"rulekit lint: the baseline {baseline.path} hid {baseline.hidden} known "
                   f"finding{'s' * (baseline.hidden != 1)}", file=sys.stderr)
         finished = True

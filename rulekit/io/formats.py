@@ -156,41 +156,37 @@ def _record_lines(record: InputRecord, report: Report, rule_titles: Mapping[str,
 
 def write_text(pairs: Iterable[Pair], out: TextIO, *, color: bool, rule_titles: Mapping[str, str],
                verbose: bool = False, rule_severities: Mapping[str, str] | None = None,
-               suppressed: Callable[[], int] | None = None) -> Summary:
-    """Findings grouped by record, then one table per rule and a totals line.
+               suppressed: Callable[[], int] | None = None, statistics: bool = False,
+               quiet: bool = False) -> Summary:
+    """Findings grouped by record, the rules that fired, and a totals line.
 
     Records that are allowed with no violations and no errors are only counted, unless `verbose`.
-    `rule_severities` fills the severity column for rules that were only undetermined.
+    `statistics` adds the table of every rule that fired or was undetermined (`rule_severities` fills the
+    severity of rules that were only undetermined); `quiet` prints the totals line alone.
     """
     console = Console(file=out, force_terminal=color, no_color=not color, width=None if color else 120,
                       highlight=False, emoji=False, markup=False)
     summary = Summary()
-    quiet = 0
+    allowed = 0
     for record, report in pairs:
         summary.add(report)
+        if quiet:
+            continue
         if report.decision == "allow" and not report.violations and not report.errors and not verbose:
-            quiet += 1
+            allowed += 1
             continue
         for line in _record_lines(record, report, rule_titles):
             console.print(line, soft_wrap=True)
-    if quiet:
-        noun = "record" if quiet == 1 else "records"
-        console.print(Text(f"{quiet} {noun} allowed with no findings (not listed; verbose output lists them)", style="dim"),
-                      soft_wrap=True)
-    console.print()
-    rules = sorted(set(summary.fired) | set(summary.undetermined))
-    if rules:
-        table = Table(box=box.SIMPLE_HEAD, title=None, show_edge=False)
-        table.add_column("rule")
-        table.add_column("title")
-        table.add_column("severity")
-        table.add_column("fired", justify="right")
-        table.add_column("undetermined", justify="right")
-        for rule in rules:
-            severity = summary.severities.get(rule) or (rule_severities or {}).get(rule, "")
-            table.add_row(rule, rule_titles.get(rule, ""), Text(severity, style=_SEVERITY_STYLE.get(severity, "")),
-                          str(summary.fired[rule]), str(summary.undetermined[rule]))
-        console.print(table)
+    if not quiet:
+        if allowed:
+            noun = "record" if allowed == 1 else "records"
+            console.print(Text(f"{allowed} {noun} allowed with no findings (not listed; verbose output lists them)",
+                               style="dim"), soft_wrap=True)
+        console.print()
+        if statistics:
+            _rule_table(console, summary, rule_titles, rule_severities or {})
+        else:
+            _fired_lines(console, summary, rule_titles)
     totals = Text()
     noun = "record" if summary.records == 1 else "records"
     totals.append(f"{summary.records} {noun}: ", style="bold")
@@ -204,6 +200,37 @@ def write_text(pairs: Iterable[Pair], out: TextIO, *, color: bool, rule_titles: 
         totals.append(f"; {suppressed()} suppressed")
     console.print(totals, soft_wrap=True)
     return summary
+
+
+def _fired_lines(console: Console, summary: Summary, titles: Mapping[str, str], most: int = 15) -> None:
+    """The rules that fired, most often first, ids never cut (`--statistics` gives the full table)."""
+    fired = sorted(summary.fired.items(), key=lambda kv: (-kv[1], kv[0]))
+    for rule, n in fired[:most]:
+        line = Text(f"{n:>6}× ")
+        line.append(rule, style="bold")
+        if titles.get(rule):
+            line.append(f" ({titles[rule]})")
+        console.print(line, soft_wrap=True)
+    if len(fired) > most:
+        console.print(Text(f"        … and {len(fired) - most} more rules fired (--statistics lists every rule)",
+                           style="dim"), soft_wrap=True)
+
+
+def _rule_table(console: Console, summary: Summary, titles: Mapping[str, str], severities: Mapping[str, str]) -> None:
+    rules = sorted(set(summary.fired) | set(summary.undetermined))
+    if not rules:
+        return
+    table = Table(box=box.SIMPLE_HEAD, title=None, show_edge=False)
+    table.add_column("rule", no_wrap=True, min_width=max(len(r) for r in rules))  # ids are never cut
+    table.add_column("title", overflow="fold")
+    table.add_column("severity", no_wrap=True)
+    table.add_column("fired", justify="right", no_wrap=True)
+    table.add_column("undetermined", justify="right", no_wrap=True)
+    for rule in rules:
+        severity = summary.severities.get(rule) or severities.get(rule, "")
+        table.add_row(rule, titles.get(rule, ""), Text(severity, style=_SEVERITY_STYLE.get(severity, "")),
+                      str(summary.fired[rule]), str(summary.undetermined[rule]))
+    console.print(table)
 
 
 # --- SARIF -----------------------------------------------------------------------------------
@@ -393,7 +420,8 @@ FORMATS: dict[str, Callable[..., Summary]] = {
 def write_reports(fmt: str, pairs: Iterable[Pair], out: TextIO, *, rules: Sequence[RuleDescriptor] = (),
                   tool_version: str = "0", color: bool = False, verbose: bool = False,
                   run: RunInfo | None = None, baseline: Baseline | None = None,
-                  suppressions: Suppressions | None = None) -> Summary:
+                  suppressions: Suppressions | None = None, statistics: bool = False,
+                  quiet: bool = False) -> Summary:
     """Write the pairs in format `fmt` (a key of FORMATS), passing each writer the options it takes."""
     if fmt == "html":
         return write_html(pairs, out, rules=rules, run=run)
@@ -401,7 +429,8 @@ def write_reports(fmt: str, pairs: Iterable[Pair], out: TextIO, *, rules: Sequen
         titles = {r.id: r.title for r in rules if r.title}
         return write_text(pairs, out, color=color, rule_titles=titles, verbose=verbose,
                           rule_severities={r.id: r.severity for r in rules},
-                          suppressed=(lambda: suppressions.count) if suppressions is not None else None)
+                          suppressed=(lambda: suppressions.count) if suppressions is not None else None,
+                          statistics=statistics, quiet=quiet)
     if fmt == "sarif":
         return write_sarif(pairs, out, tool_version=tool_version, rules=rules, baseline=baseline,
                            suppressions=suppressions)
