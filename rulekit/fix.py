@@ -71,11 +71,12 @@ class FixWriter:
                 if key in seen:
                     continue
                 seen.add(key)
-                if ev.replacement is None:
+                fix = ev.fix
+                if fix is None:
                     self.left += 1
                     self.left_words[ev.word] = self.left_words.get(ev.word, 0) + 1
                     continue
-                per_field.setdefault(ev.field, []).append((ev.start, ev.end, ev.replacement))
+                per_field.setdefault(ev.field, []).append((ev.start, ev.end, fix))
         fixed = dict(data)
         changed = False
         for fld, spans in per_field.items():

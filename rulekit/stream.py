@@ -153,7 +153,7 @@ class Stream:
             violations.append(make_violation(
                 rule=m.id, policy=m.policy, severity=m.severity, message=message,
                 actions=[make_action(name=a, args=args) for a, args in actions] if actions else [],
-                evidence=[make_evidence(**evidence_dict(x)) for x in evidence] if evidence else []))
+                evidence=[make_evidence(**evidence_dict(x), deletes=x.deletes) for x in evidence] if evidence else []))
         errors = [make_error(rule=rules[idx].id, message=msg) for idx, msg in E]
         return make_report(kind=kind, id=rid, decision=decision(severities, bool(errors)),
                            violations=violations, errors=errors)

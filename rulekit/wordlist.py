@@ -28,11 +28,16 @@ _MODE_CODES = {"exact": _EXACT, "normalized": _NORMALIZED, "evasive": _EVASIVE}
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One wordlist entry: the word as written, and its optional category and replacement."""
+    """One wordlist entry: the word as written, and its optional category and replacement.
+
+    `deletes` marks a replacement column that is present but empty (`word<TAB>category<TAB>`): the
+    replacement stays null as LANGUAGE §5 says, and `--fix` deletes the word.
+    """
 
     word: str
     category: str | None = None
     replacement: str | None = None
+    deletes: bool = False
 
 
 # --- per-code-point normalization -------------------------------------------------------------
@@ -199,7 +204,8 @@ def parse_wordlist(data: bytes | str, *, mode: str | None = None) -> tuple[list[
     Format: UTF-8 (a BOM is skipped); lines end with LF or CRLF; blank lines are skipped, and so are
     lines whose first character is `#` (a `#` anywhere else is part of the entry); columns are
     separated by tabs, and spaces around a column are trimmed; an empty category or replacement
-    column is None; more than three columns, or an empty word, is a problem.
+    column is None (a present but empty replacement column sets `deletes`); more than three columns,
+    or an empty word, is a problem.
     """
     if mode is not None:
         match_key("", mode)  # validates the mode up front
@@ -241,5 +247,5 @@ def parse_wordlist(data: bytes | str, *, mode: str | None = None) -> tuple[list[
             continue
         category = columns[1] or None if len(columns) > 1 else None
         replacement = columns[2] or None if len(columns) > 2 else None
-        entries.append(Entry(word, category, replacement))
+        entries.append(Entry(word, category, replacement, len(columns) > 2 and not columns[2]))
     return entries, problems

@@ -183,6 +183,50 @@ def test_fix_counts_real_changes_and_keeps_unchanged_records_as_they_came(tmp_pa
     assert not list(tmp_path.glob("out.jsonl.*.tmp"))
 
 
+def test_fix_deletes_words_whose_replacement_column_is_empty(tmp_path: Path) -> None:
+    # ad_law.txt: `国家级<TAB>极限用语<TAB>` (the file's header: 空 = 直接删除)
+    write(tmp_path, "in.jsonl", _listing("L1", "国家级工艺 连衣裙") + "\n")
+    r = cli("lint", "--now", NOW, "--fail-on", "never", "--fix", "out.jsonl", "in.jsonl", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    fixed = json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8"))
+    assert fixed["title"] == "工艺 连衣裙"
+    assert "1 changed, 1 replacements; 0 matches have no replacement" in r.stderr
+
+
+def test_a_deleting_entry_keeps_a_null_replacement_in_reports_and_says_delete_in_text(tmp_path: Path) -> None:
+    write(tmp_path, "in.jsonl", _listing("L1", "国家级工艺 连衣裙") + "\n")
+    r = cli("lint", "--now", NOW, "--format", "jsonl", "in.jsonl", cwd=tmp_path)
+    evidence = [e for v in json.loads(r.stdout)["violations"] for e in v["evidence"] if e["word"] == "国家级"]
+    assert evidence and all(e["replacement"] is None for e in evidence)  # LANGUAGE §5: an empty column is null
+    assert all("deletes" not in e for e in evidence)
+    text = cli("lint", "--now", NOW, "in.jsonl", cwd=tmp_path, env={"NO_COLOR": "1", "COLUMNS": "200"})
+    assert "国家级" in text.stdout and "→ delete" in text.stdout
+
+
+def test_fix_tells_a_deleting_entry_from_one_without_replacement(tmp_path: Path) -> None:
+    write(tmp_path, "p/words.txt", "劲爆\t促销\t\n火爆\t促销\n")
+    write(tmp_path, "p/p.rule", """policy words {
+  wordlist hype {
+    source "words.txt"
+  }
+
+  rule hype_title "hype" on listing {
+    severity warning
+    let hits = find(listing.title, hype)
+    when len(hits) > 0
+    message "hype"
+    evidence hits
+  }
+}
+""")
+    write(tmp_path, "in.jsonl", _listing("L1", "劲爆火爆 T恤") + "\n")
+    r = cli("lint", "--now", NOW, "--isolated", "-p", "p", "--fail-on", "never", "--fix", "out.jsonl",
+            "in.jsonl", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8"))["title"] == "火爆 T恤"
+    assert "1 matches have no replacement and were left (火爆×1)" in r.stderr
+
+
 def test_a_named_folder_is_walked_even_when_a_gitignore_above_ignores_it(tmp_path: Path) -> None:
     # as the bundled policies inside an ignored virtual environment: `.ci-venv/` in the repository's .gitignore
     write(tmp_path, ".gitignore", "env/\n")

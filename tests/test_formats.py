@@ -291,20 +291,22 @@ def test_github_commands_per_violation_and_error() -> None:
     out = io.StringIO()
     write_github(pairs(), out)
     assert out.getvalue().splitlines() == [
-        "::error file=data/上架 listings.jsonl,line=1,title=ad_law.extreme_words::listing L-1001: 标题含广告法禁用词：最便宜",
-        "::warning file=orders.json,line=3,title=freight.remote_free_shipping::order o1: 偏远地区（新疆）不包邮，应收运费¥20.00",
-        "::warning file=orders.json,line=3,title=sla.ship_48h::order o1: undetermined: order.paid_at is null",
+        "::error file=data/上架 listings.jsonl,line=1,title=ad_law.extreme_words (listing L-1001)::标题含广告法禁用词：最便宜",
+        "::warning file=orders.json,line=3,title=freight.remote_free_shipping (order o1)::偏远地区（新疆）不包邮，应收运费¥20.00",
+        "::warning file=orders.json,line=3,title=sla.ship_48h (order o1)::undetermined: order.paid_at is null",
         "::error title=rulekit/invalid-input::<stdin>:4: not valid JSON: expected a value (column 1)",
-        "::notice file=reviews.csv,line=2,title=review.short_text::review R-7: 评价过短：好",
+        "::notice file=reviews.csv,line=2,title=review.short_text (review R-7)::评价过短：好",
     ]
 
 
 def test_github_escaping() -> None:
-    report = Report(kind="listing", id="L-1", decision="block", violations=[Violation(
+    report = Report(kind="listing", id="L,1:x", decision="block", violations=[Violation(
         rule="p.r", policy="p", severity="error", message="折扣100%\r\n第二行: 好,的")])
     out = io.StringIO()
     write_github([(InputRecord("dir,1/a:b.jsonl", 7, {}, None, "json"), report)], out)
-    assert out.getvalue() == "::error file=dir%2C1/a%3Ab.jsonl,line=7,title=p.r::listing L-1: 折扣100%25%0D%0A第二行: 好,的\n"
+    # the record goes into the title (escaped as a property), not before every message
+    assert out.getvalue() == ("::error file=dir%2C1/a%3Ab.jsonl,line=7,title=p.r (listing L%2C1%3Ax)::"
+                              "折扣100%25%0D%0A第二行: 好,的\n")
 
 
 # --- summary and dispatch --------------------------------------------------------------------

@@ -276,7 +276,7 @@ def test_wordlist_file_columns_comments_bom_crlf(tmp_path: Path) -> None:
     assert entries == [
         Entry("国家级", "absolute", None),
         Entry("最便宜", None, "最实惠"),
-        Entry("第一", "absolute", None),
+        Entry("第一", "absolute", None, deletes=True),  # a present but empty replacement column
         Entry("V xin"),
         Entry("#不是注释"),
         Entry("C#"),

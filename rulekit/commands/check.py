@@ -17,7 +17,7 @@ from rulekit.commands.common import (
     print_diagnostics,
 )
 from rulekit.diagnostics import Diagnostic, sort_key
-from rulekit.io.formats import SARIF_SCHEMA_URI, artifact_uri
+from rulekit.io import sarif
 from rulekit.loader import load_program
 
 
@@ -63,10 +63,8 @@ def _sarif(diags: list[Diagnostic]) -> dict[str, Any]:
         results.append({"ruleId": d.code, "ruleIndex": codes.index(d.code),
                         "level": "error" if d.is_error else "warning",
                         "message": {"text": d.message + (f" ({d.help})" if d.help else "")},
-                        "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(s.file)},
+                        "locations": [{"physicalLocation": {"artifactLocation": sarif.artifact_location(s.file),
                                                             "region": region}}]})
     rules = [{"id": c, "name": c, "shortDescription": {"text": f"rulekit diagnostic {c}"},
               "help": {"text": f"{c}: an example and the fix are in rulekit's docs/diagnostics.md"}} for c in codes]
-    return {"$schema": SARIF_SCHEMA_URI, "version": "2.1.0",
-            "runs": [{"tool": {"driver": {"name": "rulekit", "version": __version__, "rules": rules}},
-                      "results": results}]}
+    return sarif.log([sarif.run_object(results, rules, __version__)])

@@ -28,8 +28,10 @@ from rulekit.io.csvrows import typed_row
 from rulekit.io.formats import write_reports
 from rulekit.io.html import RunInfo
 from rulekit.io.readers import InputRecord, read_records
+from rulekit.io.sarif import display_path
 from rulekit.io.suppressions import SuppressionError, Suppressions
 from rulekit.paths import expand
+from rulekit.ruledoc import all_help
 from rulekit.runtime.report import Report, invalid_report
 from rulekit.suggest import did_you_mean
 from rulekit.values import PLATFORM_TZ
@@ -135,7 +137,8 @@ def run(a: argparse.Namespace) -> int:
         color = use_color(a.color, out)
         summary = write_reports(a.format, pairs, out, rules=engine.rules(), tool_version=__version__,
                                 color=color, verbose=a.verbose, run=run, baseline=baseline,
-                                suppressions=suppressions, statistics=a.statistics, quiet=a.quiet)
+                                suppressions=suppressions, statistics=a.statistics, quiet=a.quiet,
+                                helps=all_help(engine.program, display_path) if a.format == "sarif" else None)
         if a.write_baseline:
             n = write_baseline(Path(a.write_baseline), written)
             if not a.quiet:

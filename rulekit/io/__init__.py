@@ -5,15 +5,15 @@ from rulekit.io.formats import (
     Summary,
     located,
     report_json,
-    rule_stub,
     write_github,
     write_json,
     write_jsonl,
     write_reports,
-    write_sarif,
     write_text,
 )
+from rulekit.io.pairs import rule_stub
 from rulekit.io.readers import STDIN_NAME, InputRecord, read_records
+from rulekit.io.sarif import write_sarif
 
 __all__ = [
     "located",

@@ -11,18 +11,20 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any, TextIO
-from urllib.parse import quote
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from rulekit.io.baseline import Baseline, finding, sarif_fields
+from rulekit.io.baseline import Baseline
 from rulekit.io.html import RunInfo, write_html
+from rulekit.io.pairs import INVALID_INPUT_RULE, Pair, where
 from rulekit.io.readers import STDIN_NAME, InputRecord
+from rulekit.io.sarif import write_sarif
 from rulekit.io.summary import Summary
-from rulekit.io.suppressions import Suppressions, sarif_suppression
+from rulekit.io.suppressions import Suppressions
+from rulekit.ruledoc import RuleHelp
 from rulekit.runtime.report import (  # noqa: F401 - report_dict and report_json are re-exported
     Action,
     EvalError,
@@ -37,11 +39,6 @@ from rulekit.runtime.report import (  # noqa: F401 - report_dict and report_json
     report_json,
 )
 
-Pair = tuple[InputRecord, Report]
-
-INVALID_INPUT_RULE = "rulekit/invalid-input"
-SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 _GITHUB_COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 _DECISION_STYLE = {"block": "bold red", "review": "bold yellow", "allow": "bold green"}
 _SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
@@ -50,19 +47,13 @@ _SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 # --- summary ---------------------------------------------------------------------------------
 
 
-def rule_stub(rule_id: str, title: str | None, severity: str, message: str = "") -> RuleDescriptor:
-    """A descriptor for a rule id the caller did not list (and for `rulekit/invalid-input`)."""
-    policy, _, name = rule_id.rpartition(".")
-    return RuleDescriptor(rule_id, policy, name, title, "", severity, "", 0, message)
-
-
 def located(record: InputRecord, report: Report) -> Report:
     """The report with the input's location (`file:line: `) before each input error, for formats that have
     no location of their own (JSON, JSON lines): LANGUAGE §6 asks the line number of an unreadable record."""
     if not any(e.rule is None for e in report.errors):
         return report
-    where = _where(record)
-    errors = [e if e.rule is not None else e.model_copy(update={"message": f"{where}: {e.message}"})
+    at = where(record)
+    errors = [e if e.rule is not None else e.model_copy(update={"message": f"{at}: {e.message}"})
               for e in report.errors]
     return report.model_copy(update={"errors": errors})
 
@@ -97,10 +88,6 @@ def write_json(pairs: Iterable[Pair], out: TextIO) -> Summary:
 # --- text ------------------------------------------------------------------------------------
 
 
-def _where(record: InputRecord) -> str:
-    return f"{record.source}:{record.line}"
-
-
 def _args_text(args: Mapping[str, Any]) -> str:
     parts = []
     for k, v in args.items():
@@ -116,7 +103,7 @@ def _record_lines(record: InputRecord, report: Report, rule_titles: Mapping[str,
     header.append("  ")
     header.append(report.decision, style=_DECISION_STYLE[report.decision])
     header.append("  ")
-    header.append(_where(record), style="dim")
+    header.append(where(record), style="dim")
     lines = [header]
     for v in report.violations:
         line = Text("  ")
@@ -137,6 +124,8 @@ def _record_lines(record: InputRecord, report: Report, rule_titles: Mapping[str,
             ev.append(f" {json.dumps(e.text, ensure_ascii=False)}")
             if e.replacement is not None:
                 ev.append(f" → {json.dumps(e.replacement, ensure_ascii=False)}", style="green")
+            elif e.deletes:
+                ev.append(" → delete", style="green")
             if e.category:
                 ev.append(f"  ({e.category})", style="dim")
             lines.append(ev)
@@ -233,138 +222,6 @@ def _rule_table(console: Console, summary: Summary, titles: Mapping[str, str], s
     console.print(table)
 
 
-# --- SARIF -----------------------------------------------------------------------------------
-
-
-def artifact_uri(source: str) -> str:
-    if source == STDIN_NAME:
-        return "stdin"
-    path = PurePath(source)
-    if path.is_absolute():
-        return path.as_uri()
-    return quote(path.as_posix(), safe="/")
-
-
-def _rule_descriptor(rule: RuleDescriptor) -> dict[str, Any]:
-    descriptor: dict[str, Any] = {
-        "id": rule.id,
-        "name": rule.title or rule.id,
-        "shortDescription": {"text": rule.title or rule.id},
-    }
-    if rule.message:
-        descriptor["fullDescription"] = {"text": rule.message}
-    descriptor["defaultConfiguration"] = {"level": _SARIF_LEVEL.get(rule.severity, "warning")}
-    properties: dict[str, Any] = {}
-    if rule.file:
-        properties["policyFile"] = rule.file
-    if rule.line:
-        properties["policyLine"] = rule.line
-    if properties:
-        descriptor["properties"] = properties
-    return descriptor
-
-
-class _SarifRules:
-    """driver.rules, growing when a result names a rule the caller did not list."""
-
-    def __init__(self, rules: Sequence[RuleDescriptor]) -> None:
-        self.descriptors: list[dict[str, Any]] = []
-        self.index: dict[str, int] = {}
-        for rule in rules:
-            self.add(rule)
-        self.add(rule_stub(INVALID_INPUT_RULE, "invalid input", "error",
-                           "An input record could not be read or does not match its record type."))
-
-    def add(self, rule: RuleDescriptor) -> int:
-        if rule.id not in self.index:
-            self.index[rule.id] = len(self.descriptors)
-            self.descriptors.append(_rule_descriptor(rule))
-        return self.index[rule.id]
-
-
-def _sarif_result(rules: _SarifRules, rule_id: str, severity: str, message: str, record: InputRecord,
-                  report: Report, properties: dict[str, Any] | None) -> dict[str, Any]:
-    location: dict[str, Any] = {
-        "physicalLocation": {
-            "artifactLocation": {"uri": artifact_uri(record.source)},
-            "region": {"startLine": max(record.line, 1)},
-        }
-    }
-    if report.id is not None:
-        name = f"{report.kind}/{report.id}" if report.kind else report.id
-        location["logicalLocations"] = [{"name": report.id, "fullyQualifiedName": name, "kind": "object"}]
-    result: dict[str, Any] = {
-        "ruleId": rule_id,
-        "ruleIndex": rules.add(rule_stub(rule_id, None, severity)),
-        "level": _SARIF_LEVEL[severity],
-        "message": {"text": message},
-        "locations": [location],
-    }
-    if properties:
-        result["properties"] = properties
-    return result
-
-
-def sarif_log(pairs: Iterable[Pair], *, tool_version: str, rules: Sequence[RuleDescriptor],
-              summary: Summary | None = None, baseline: Baseline | None = None,
-              suppressions: Suppressions | None = None) -> dict[str, Any]:
-    """The SARIF 2.1.0 log (one run) for the reports, as a dict. Every violation carries a stable
-    `partialFingerprints` entry; with a baseline, also its `baselineState` (`new`, `unchanged`, and `absent`
-    for known findings this run did not see)."""
-    known = _SarifRules(rules)
-    results: list[dict[str, Any]] = []
-    for record, report in pairs:
-        if summary is not None:
-            summary.add(report)
-        old = baseline.take_known(report) if baseline is not None else []
-        hushed = suppressions.take(report) if suppressions is not None else []
-        entries: list[tuple[str, Violation, Any]] = [("new", v, None) for v in report.violations]
-        entries += [("unchanged", v, None) for v in old] + [("new", v, e) for v, e in hushed]
-        for state, v, entry in entries:
-            props = {"policy": v.policy,
-                     "actions": [_action_dict(a) for a in v.actions],
-                     "evidence": [_evidence_dict(e) for e in v.evidence]}
-            result = _sarif_result(known, v.rule, v.severity, v.message, record, report, props)
-            fields = sarif_fields(state, finding(report, v))
-            if baseline is None:
-                del fields["baselineState"]
-            if entry is not None:
-                fields["suppressions"] = [sarif_suppression(entry)]
-            results.append({**result, **fields})
-        for e in report.errors:
-            if e.rule is None:
-                results.append(_sarif_result(known, INVALID_INPUT_RULE, "error", e.message, record, report, None))
-            else:
-                results.append(_sarif_result(known, e.rule, "warning", f"undetermined: {e.message}", record, report,
-                                             {"undetermined": True}))
-    for f, message in baseline.absent() if baseline is not None else ():
-        result = {"ruleId": f[0], "ruleIndex": known.add(rule_stub(f[0], None, "warning")), "level": "none",
-                  "message": {"text": message or f"{f[0]} no longer fires for {f[1]} {f[2]}"},
-                  "locations": [{"logicalLocations": [{"name": f[2], "fullyQualifiedName": f"{f[1]}/{f[2]}",
-                                                       "kind": "object"}]}]}
-        results.append({**result, **sarif_fields("absent", f)})
-    return {
-        "$schema": SARIF_SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "rulekit", "version": tool_version, "rules": known.descriptors}},
-            "invocations": [{"executionSuccessful": True}],
-            "results": results,
-        }],
-    }
-
-
-def write_sarif(pairs: Iterable[Pair], out: TextIO, *, tool_version: str, rules: Sequence[RuleDescriptor],
-                baseline: Baseline | None = None, suppressions: Suppressions | None = None) -> Summary:
-    """One SARIF 2.1.0 log: driver rules, one result per violation, undetermined rule and invalid input."""
-    summary = Summary()
-    log = sarif_log(pairs, tool_version=tool_version, rules=rules, summary=summary, baseline=baseline,
-                    suppressions=suppressions)
-    json.dump(log, out, ensure_ascii=False, indent=2)
-    out.write("\n")
-    return summary
-
-
 # --- GitHub workflow commands ------------------------------------------------------------------
 
 
@@ -382,9 +239,9 @@ def _gh_command(command: str, record: InputRecord, title: str, message: str, rep
         path = PurePath(record.source).as_posix()
         props.append(f"file={_gh_property(path.removeprefix('./'))}")
         props.append(f"line={record.line}")
+    if report.id is not None:  # the record goes into the title: messages usually name it already
+        title = f"{title} ({report.kind} {report.id})" if report.kind else f"{title} ({report.id})"
     props.append(f"title={_gh_property(title)}")
-    if report.id is not None:
-        message = f"{report.kind} {report.id}: {message}" if report.kind else f"{report.id}: {message}"
     return f"::{command} {','.join(props)}::{_gh_data(message)}\n"
 
 
@@ -398,7 +255,7 @@ def write_github(pairs: Iterable[Pair], out: TextIO) -> Summary:
         for e in report.errors:
             if e.rule is None:
                 # standard input has no file for GitHub to point at: the line goes into the message
-                message = f"{_where(record)}: {e.message}" if record.source == STDIN_NAME else e.message
+                message = f"{where(record)}: {e.message}" if record.source == STDIN_NAME else e.message
                 out.write(_gh_command("error", record, INVALID_INPUT_RULE, message, report))
             else:
                 out.write(_gh_command("warning", record, e.rule, f"undetermined: {e.message}", report))
@@ -421,7 +278,7 @@ def write_reports(fmt: str, pairs: Iterable[Pair], out: TextIO, *, rules: Sequen
                   tool_version: str = "0", color: bool = False, verbose: bool = False,
                   run: RunInfo | None = None, baseline: Baseline | None = None,
                   suppressions: Suppressions | None = None, statistics: bool = False,
-                  quiet: bool = False) -> Summary:
+                  quiet: bool = False, helps: Mapping[str, RuleHelp] | None = None) -> Summary:
     """Write the pairs in format `fmt` (a key of FORMATS), passing each writer the options it takes."""
     if fmt == "html":
         return write_html(pairs, out, rules=rules, run=run)
@@ -433,7 +290,7 @@ def write_reports(fmt: str, pairs: Iterable[Pair], out: TextIO, *, rules: Sequen
                           statistics=statistics, quiet=quiet)
     if fmt == "sarif":
         return write_sarif(pairs, out, tool_version=tool_version, rules=rules, baseline=baseline,
-                           suppressions=suppressions)
+                           suppressions=suppressions, helps=helps)
     if fmt in FORMATS:
         return FORMATS[fmt](pairs, out)
     raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")

@@ -61,10 +61,16 @@ class Match:
     category: str | None
     replacement: str | None
     field: str | None = None
+    deletes: bool = False  # the entry's replacement column is present and empty: a fix deletes the word
 
     def with_field(self, field: str | None) -> Match:
         """The same match, attributed to `field` (`kind.path`, or None)."""
-        return Match(self.word, self.text, self.start, self.end, self.category, self.replacement, field)
+        return Match(self.word, self.text, self.start, self.end, self.category, self.replacement, field, self.deletes)
+
+    @property
+    def fix(self) -> str | None:
+        """The text a fix puts in place of the match: the replacement, `""` for a deleting entry, else None."""
+        return "" if self.deletes else self.replacement
 
 
 # --- automata ----------------------------------------------------------------------------------
@@ -259,13 +265,13 @@ class WordlistMatcher:
     def replace(self, text: str) -> tuple[str, list[Match]]:
         """Apply the replacements of matched entries that have one, leftmost-longest, never overlapping.
 
-        Returns the new text and the matches applied (in order). Matches of entries without a
-        replacement do not block others.
+        Returns the new text and the matches applied (in order). Deleting entries remove the word;
+        matches of entries without a replacement do not block others.
         """
         applied: list[Match] = []
         position = 0
         for match in self.find(text):
-            if match.replacement is not None and match.start >= position:
+            if match.fix is not None and match.start >= position:
                 applied.append(match)
                 position = match.end
         if not applied:
@@ -274,7 +280,7 @@ class WordlistMatcher:
         last = 0
         for match in applied:
             parts.append(text[last : match.start])
-            parts.append(match.replacement)  # type: ignore[arg-type]  # filtered above
+            parts.append(match.fix)  # type: ignore[arg-type]  # filtered above
             last = match.end
         parts.append(text[last:])
         return "".join(parts), applied
@@ -308,7 +314,8 @@ class WordlistMatcher:
         for start, neg_end, index in found:
             entry: Entry = key_entry[index]  # type: ignore[assignment]  # found holds entries only
             matches.append(
-                Match(entry.word, text[start:-neg_end], start, -neg_end, entry.category, entry.replacement, field)
+                Match(entry.word, text[start:-neg_end], start, -neg_end, entry.category, entry.replacement, field,
+                      entry.deletes)
             )
         return matches
 

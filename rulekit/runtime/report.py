@@ -44,6 +44,12 @@ class Evidence(BaseModel):
     end: int
     category: str | None = None
     replacement: str | None = None
+    deletes: bool = False  # a present but empty replacement column: `--fix` deletes the word (not in §6 JSON)
+
+    @property
+    def fix(self) -> str | None:
+        """The text `--fix` puts in place of the match: the replacement, `""` for a deleting entry, else None."""
+        return "" if self.deletes else self.replacement
 
 
 class Action(BaseModel):
