@@ -216,4 +216,4 @@ BUILTINS: dict[str, Builtin] = {b.name: b for b in (
 )}
 
 #: The window aggregates (`count(order by ip within 10m)`, LANGUAGE §4.4).
-WINDOW_FUNCS = ("count", "sum", "distinct")
+WINDOW_FUNCS = ("count", "sum", "distinct", "members")

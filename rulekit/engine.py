@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -82,8 +82,12 @@ class Engine:
         for rec in records:
             yield push(rec, kind=kind)
 
-    def stream(self, *, now: datetime, store: WindowStore | None = None, lateness: timedelta | None = None) -> Stream:
-        """A stream: push records one at a time and get each report; windows span the stream."""
+    def stream(self, *, now: datetime | Callable[[], datetime], store: WindowStore | None = None,
+               lateness: timedelta | None = None) -> Stream:
+        """A stream: push records one at a time and get each report; windows span the stream.
+
+        `now` is a datetime (every subject is evaluated at that time, unless `push(now=…)` says otherwise) or a
+        clock such as `datetime.now` (read once per subject: a long-running service)."""
         return Stream(self.compiled, self.intake, now=now, store=store,
                       lateness=self.lateness if lateness is None else lateness)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, DivisionByZero, InvalidOperation, getcontext, localcontext
 from pathlib import Path
@@ -45,15 +46,35 @@ class _LateView:
     count = sum = distinct = values = add = _late
 
 
-class Stream:
-    """A plan's stream of subjects, in arrival order; window rules see the subjects pushed before."""
+Clock = Callable[[], datetime]
 
-    def __init__(self, plan: Plan, intake: Intake, *, now: datetime, store: WindowStore | None = None,
+
+def _aware(now: datetime) -> datetime:
+    if not isinstance(now, datetime):
+        raise TypeError(f"`now` must be a datetime, not {type(now).__name__}")
+    return now if now.tzinfo is not None else now.replace(tzinfo=values.PLATFORM_TZ)
+
+
+class SnapshotMismatch(ValueError):
+    """A snapshot written by another policy set: its windows would not mean what these policies read."""
+
+
+class Stream:
+    """A plan's stream of subjects, in arrival order; window rules see the subjects pushed before.
+
+    The evaluation time: `now` given to `push`, else the stream's clock. The clock is the `now` the stream was
+    made with: a datetime (a batch: every subject sees the same time) or a function returning one (a service:
+    `datetime.now`, read once per subject). A naive datetime is platform time (+08:00).
+    """
+
+    def __init__(self, plan: Plan, intake: Intake, *, now: datetime | Clock, store: WindowStore | None = None,
                  lateness: timedelta = timedelta(0)):
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=values.PLATFORM_TZ)
+        self._clock: Clock | None = None
+        if callable(now) and not isinstance(now, datetime):
+            self._clock = now
+            now = _aware(now())
         self.intake = intake
-        self.now = now
+        self.now = _aware(now)
         self.store: WindowStore = store if store is not None else MemoryWindowStore()
         self.lateness_us = int(lateness.total_seconds() * 1000000)
         #: per record type, the largest event time seen so far (LANGUAGE §9)
@@ -75,10 +96,16 @@ class Stream:
     # ---- snapshots ---------------------------------------------------------------------------
     def snapshot(self, path: str | Path) -> None:
         """Save the window state and the watermarks, so that a restarted service resumes the stream."""
-        self.store.snapshot(Path(path), {"max_seen": dict(self._max_seen), "lateness_us": self.lateness_us})
+        self.store.snapshot(Path(path), {"max_seen": dict(self._max_seen), "lateness_us": self.lateness_us,
+                                         "policies": self._plan.program.fingerprint(),
+                                         "windows": [w.id for w in self._plan.windows]})
 
-    def restore(self, path: str | Path) -> None:
-        """Load the state saved by `snapshot`: later reports are those of a stream that never stopped."""
+    def restore(self, path: str | Path, *, other_policies: bool = False) -> None:
+        """Load the state saved by `snapshot`: later reports are those of a stream that never stopped.
+
+        A snapshot written by a different policy set raises `SnapshotMismatch` (nothing is loaded), unless
+        `other_policies`: then the windows these policies share with the snapshot's keep their state, and the
+        others start empty."""
         validators = self._plan.validators
 
         def record(kind: str, fields: dict[str, Any]) -> Any:
@@ -87,22 +114,39 @@ class Stream:
                 raise ValueError(f"{path}: a {kind} record in the snapshot does not validate: {err}")
             return rec
 
-        self.store = type(self.store).restore(Path(path), record)
-        meta = getattr(self.store, "meta", {}) or {}
+        store = type(self.store).restore(Path(path), record)
+        meta = getattr(store, "meta", {}) or {}
+        written_by = meta.get("policies")
+        mine = self._plan.program.fingerprint()
+        if written_by is not None and written_by != mine and not other_policies:
+            ours = {w.id for w in self._plan.windows}
+            theirs = set(meta.get("windows") or ())
+            raise SnapshotMismatch(
+                f"{path}: the snapshot was written by another policy set (policies {written_by[:12]}, these are "
+                f"{mine[:12]}); {len(ours & theirs)} of these policies' {len(ours)} windows are in it. Restore with "
+                "the policies that wrote it, start without the snapshot, or pass other_policies=True "
+                "(`--other-policies`) to keep the windows both share")
+        self.store = store
         self._max_seen = {str(k): int(v) for k, v in (meta.get("max_seen") or {}).items()}
         self._bind()
 
     # ---- evaluation --------------------------------------------------------------------------------
-    def push(self, record: Any, *, kind: str | None = None) -> Report:
-        """Evaluate the next subject of the stream."""
+    def push(self, record: Any, *, kind: str | None = None, now: datetime | None = None) -> Report:
+        """Evaluate the next subject of the stream, at `now` (default: the stream's clock)."""
+        if now is not None:
+            now = _aware(now)
+        elif self._clock is not None:
+            now = _aware(self._clock())
+        else:
+            now = self.now
         c = getcontext()
         if c.prec == 28 and c.rounding == ROUND_HALF_EVEN and c.traps[DivisionByZero] and c.traps[InvalidOperation]:
-            return self._push(record, kind)
+            return self._push(record, kind, now)
         # the host application changed the decimal context: evaluate in the language's own (LANGUAGE §9)
         with localcontext(values.DECIMAL_CONTEXT):
-            return self._push(record, kind)
+            return self._push(record, kind, now)
 
-    def _push(self, record: Any, kind: str | None) -> Report:
+    def _push(self, record: Any, kind: str | None, now: datetime) -> Report:
         plans = self._plan.kinds
         if kind is not None and kind in plans:
             k: str | None = kind
@@ -139,7 +183,7 @@ class Stream:
                     f"late: event time {ev.isoformat()} is more than the lateness "
                     f"({values.render_duration(timedelta(microseconds=self.lateness_us))}) before the latest {k} seen")
                 W = self._late_windows
-        V, E = plan.evaluate(rec, self.now, W, tu)
+        V, E = plan.evaluate(rec, now, W, tu)
         if not V and not E:
             return make_report(kind=k, id=rec.id, decision="allow", violations=[], errors=[])
         return self._report(k, rec.id, V, E, plan.rules)

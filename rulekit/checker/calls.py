@@ -106,7 +106,7 @@ class CallTyper(NodeVisitor):
     def visit_Window(self, e: n.Window, env: Env) -> T.Type:
         if e.func not in WINDOW_FUNCS:
             self.error("E009", f"`{e.func}(… by … within …)` is not a window aggregate", e.span,
-                       "windows are `count`, `sum` and `distinct`")
+                       "windows are `count`, `sum`, `distinct` and `members`")
             return T.ANY
         roots = {x.name for x in walk(e.value) if isinstance(x, n.Name)}
         subj_roots = sorted(r for r in roots if r in self.registry.types and self.registry.types[r].is_subject)
@@ -142,12 +142,13 @@ class CallTyper(NodeVisitor):
         return out
 
     def _window_value(self, e: n.Window, kind: str, inner: Env) -> T.Type:
-        if e.func == "count":
+        if e.func in ("count", "members"):
+            what = "counts" if e.func == "count" else "lists"
             if not (isinstance(e.value, n.Name) and e.value.name == kind):
-                self.error("E009", f"`count` counts subjects: write `count({kind} by …)`", e.value.span)
+                self.error("E009", f"`{e.func}` {what} subjects: write `{e.func}({kind} by …)`", e.value.span)
             else:
                 self.expr(e.value, inner)
-            return T.INT
+            return T.INT if e.func == "count" else T.list_of(T.record(kind))
         vt = self.needed(e.value, inner)
         if e.func == "sum":
             if vt.kind not in SUMMABLE + ("any",):

@@ -76,9 +76,12 @@ def observe_source(ec: ExpressionCompiler, kind: str, windows: list[Any]) -> str
             fields = ", ".join(f"r.{f}" for f in w.projection) + ("," if len(w.projection) == 1 else "")
             lines.append(f"        W[{w.index}].add({kt}, tu, ({fields}))")
             continue
-        value = "None" if w.func == "count" else ec.expr(e.value, s)
+        value = {"count": "None", "members": "r"}.get(w.func) or ec.expr(e.value, s)
         add = f"W[{w.index}].add({kt}, tu, {value})"
-        if e.where is None and w.func == "count":
+        if w.members and w.filters_at_query:
+            lines.append(f"        {add}")
+            continue
+        if e.where is None and w.func in ("count", "members"):
             lines.append(f"        {add}")
             continue
         # a value or `where` that cannot be computed (null, arithmetic) keeps the subject out of the window

@@ -241,6 +241,14 @@ class ExpressionCompiler(NodeVisitor):
         keys = [self.key_val(w.kind, k) for k in e.keys]
         key = "(" + ", ".join(keys) + ("," if len(keys) == 1 else "") + ")"
         h = f"W[{w.index}]"
+        if w.members:
+            if not w.filters_at_query:
+                return f"{h}.values({key}, tu)"
+            # `where` compares with `this`: the window holds every subject of the key, filtered here
+            inner = Scope(w.kind, s.policy, s.rule, s.rule_index, "_it", None, False)
+            assert e.where is not None
+            lst = self.tmp()
+            return f"(({lst} := {h}.values({key}, tu)), [_it for _it in {lst} if {self.expr(e.where, inner)}])[1]"
         if w.projection is None:
             if e.func == "count":
                 return f"{h}.count({key}, tu)"

@@ -40,9 +40,21 @@ class WindowPlan:
     policy: CheckedPolicy | None = field(default=None, repr=False)
 
     @property
+    def members(self) -> bool:
+        """A `members` window: it keeps (a reference to) each subject it holds, and lists them."""
+        return self.func == "members"
+
+    @property
+    def filters_at_query(self) -> bool:
+        """Its `where` reads `this`, so it is applied when the window is read, not when a subject joins."""
+        return self.node.where is not None and any(isinstance(x, n.This) for x in walk(self.node.where))
+
+    @property
     def spec(self) -> WindowSpec:
-        """The store spec: a query-time window keeps its projections; others keep only what `func` needs."""
-        return WindowSpec(self.id, self.func, self.within_us, self.kind, keeps_values=self.projection is not None)
+        """The store spec: a query-time window keeps its projections, a members window its subjects; others keep
+        only what `func` needs."""
+        return WindowSpec(self.id, self.func, self.within_us, self.kind,
+                          keeps_values=self.projection is not None or self.members)
 
 
 class WindowTable:
@@ -63,7 +75,7 @@ class WindowTable:
             raise KeyError(f"window {ident!r} is not part of this plan")
         within = support.us(self.compiler.const_value(e.within, Scope("")))
         projection = None
-        if e.where is not None and any(isinstance(x, n.This) for x in walk(e.where)):
+        if e.func != "members" and e.where is not None and any(isinstance(x, n.This) for x in walk(e.where)):
             projection = _item_fields(e)
         w = WindowPlan(ident, e.func, within, e.keys, kind, len(self.by_id), projection, e, s.policy)
         self.by_id[ident] = w

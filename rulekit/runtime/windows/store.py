@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 #: The aggregate functions a window can serve (LANGUAGE §4.4).
-FUNCS = frozenset({"count", "sum", "distinct"})
+FUNCS = frozenset({"count", "sum", "distinct", "members"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,18 +18,21 @@ class WindowSpec:
 
     `kind` is the record type whose subjects it holds (eviction follows that type's event times);
     `keeps_values` is set for windows filtered at query time: they hold a value (a projection) per entry
-    and answer `values`, whatever `func` says.
+    and answer `values`, whatever `func` says. A `members` window always keeps values: the subjects it lists.
     """
 
     id: str
-    func: str  # "count" | "sum" | "distinct"
+    func: str  # "count" | "sum" | "distinct" | "members"
     within: int  # microseconds
     kind: str = ""
     keeps_values: bool = False
 
     def __post_init__(self) -> None:
         if self.func not in FUNCS:
-            raise ValueError(f"window {self.id!r}: unknown aggregate {self.func!r} (expected count, sum or distinct)")
+            raise ValueError(f"window {self.id!r}: unknown aggregate {self.func!r} "
+                             "(expected count, sum, distinct or members)")
+        if self.func == "members" and not self.keeps_values:
+            raise ValueError(f"window {self.id!r}: a members window keeps its subjects: register it with keeps_values=True")
         if type(self.within) is not int or self.within <= 0:
             raise ValueError(
                 f"window {self.id!r}: `within` must be a positive int of microseconds, got {self.within!r}"
