@@ -249,28 +249,35 @@ def durable_sessions(ips: list[str], times: list[int]) -> dict[str, Any]:
     return result
 
 
+def durable_burst_ruleset(name: str, on_match: Callable[[Any], None]) -> None:
+    """A durable_rules ruleset: 5 orders from one IP within 10 minutes, as a correlated sequence (`c.e1`…`c.e5`)."""
+    from durable.lang import c, m, ruleset, when_all
+
+    with ruleset(name):
+        when_all(
+            c.e1 << (m.kind == "order"),
+            c.e2 << (m.kind == "order") & (m.ip == c.e1.ip) & (m.t >= c.e1.t),
+            c.e3 << (m.kind == "order") & (m.ip == c.e1.ip) & (m.t >= c.e2.t),
+            c.e4 << (m.kind == "order") & (m.ip == c.e1.ip) & (m.t >= c.e3.t),
+            c.e5 << (m.kind == "order") & (m.ip == c.e1.ip) & (m.t >= c.e4.t) & (m.t < c.e1.t + WITHIN),
+        )(on_match)
+
+
 def durable_single(ips: list[str], times: list[int]) -> dict[str, Any]:
     """One session for every IP; the burst as a correlated sequence of 5 orders from one IP within 10 minutes.
 
     Closest durable_rules gets to the event-time rule: the times are fields compared in the pattern. Matched
     events are consumed (a match is 5 orders, not a sliding count), and unmatched ones are never evicted.
     """
-    from durable.lang import c, m, post, ruleset, when_all
+    from durable.lang import post
 
     fired = 0
 
-    with ruleset("burst_single"):
+    def burst(c: Any) -> None:
+        nonlocal fired
+        fired += 1
 
-        @when_all(
-            c.e1 << (m.kind == "order"),
-            c.e2 << (m.kind == "order") & (m.ip == c.e1.ip) & (m.t >= c.e1.t),
-            c.e3 << (m.kind == "order") & (m.ip == c.e1.ip) & (m.t >= c.e2.t),
-            c.e4 << (m.kind == "order") & (m.ip == c.e1.ip) & (m.t >= c.e3.t),
-            c.e5 << (m.kind == "order") & (m.ip == c.e1.ip) & (m.t >= c.e4.t) & (m.t < c.e1.t + WITHIN),
-        )
-        def burst(c: Any) -> None:
-            nonlocal fired
-            fired += 1
+    durable_burst_ruleset("burst_single", burst)
 
     done = 0
     error = None

@@ -181,8 +181,11 @@ def _show(value: Any, kind: str) -> str:
         if kind == "string":
             return f'"{value}"'
         kind_name = getattr(value, "_kind", None)
-        if kind_name is not None:
-            return f"a {kind_name} record"
+        if kind_name is not None:  # a record, or a member of a window: named by its id when it has one
+            rid = getattr(value, "id", None)
+            if isinstance(rid, str):
+                return f"{kind_name} {rid}"
+            return f"{'an' if kind_name[:1] in 'aeiou' else 'a'} {kind_name} record"
         if kind in ("record", "any"):
             return show_input(value)
         return support.render(value, kind)

@@ -94,14 +94,16 @@ class Stream:
         self._late_windows = (self._late_view,) * len(self.windows)
 
     # ---- snapshots ---------------------------------------------------------------------------
-    def snapshot(self, path: str | Path) -> None:
-        """Save the window state and the watermarks, so that a restarted service resumes the stream."""
+    def snapshot(self, path: str | Path, *, extra: dict[str, Any] | None = None) -> None:
+        """Save the window state and the watermarks, so that a restarted service resumes the stream; `extra`
+        (JSON-ready: the caller's own position in its input, say) is saved with them and returned by `restore`."""
         self.store.snapshot(Path(path), {"max_seen": dict(self._max_seen), "lateness_us": self.lateness_us,
                                          "policies": self._plan.program.fingerprint(),
-                                         "windows": [w.id for w in self._plan.windows]})
+                                         "windows": [w.id for w in self._plan.windows], "extra": extra or {}})
 
-    def restore(self, path: str | Path, *, other_policies: bool = False) -> None:
-        """Load the state saved by `snapshot`: later reports are those of a stream that never stopped.
+    def restore(self, path: str | Path, *, other_policies: bool = False) -> dict[str, Any]:
+        """Load the state saved by `snapshot`: later reports are those of a stream that never stopped. Returns the
+        `extra` saved with it.
 
         A snapshot written by a different policy set raises `SnapshotMismatch` (nothing is loaded), unless
         `other_policies`: then the windows these policies share with the snapshot's keep their state, and the
@@ -129,6 +131,7 @@ class Stream:
         self.store = store
         self._max_seen = {str(k): int(v) for k, v in (meta.get("max_seen") or {}).items()}
         self._bind()
+        return dict(meta.get("extra") or {})
 
     # ---- evaluation --------------------------------------------------------------------------------
     def push(self, record: Any, *, kind: str | None = None, now: datetime | None = None) -> Report:

@@ -52,11 +52,41 @@ def order(i: int, seconds: int, ip: str | None = "10.0.0.1", total: int = 120, b
             "created_at": (T0 + timedelta(seconds=seconds)).isoformat(), "status": "paid"}
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> rulekit.Engine:
+#: A rule that hands the member records themselves to an action: then members windows keep whole records.
+WHOLE_RECORDS = """
+policy whole {
+  rule pass_on on order {
+    severity info
+    let ms = members(order by ip within 10m)
+    when order.ip is not null and len(ms) >= 100
+    message "many"
+    action hold(orders: ms)
+  }
+}
+"""
+
+
+@pytest.fixture(scope="module", params=["fields", "records"])
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> rulekit.Engine:
+    """The policy, its members windows keeping the fields it reads, or (with WHOLE_RECORDS) whole records."""
     d = tmp_path_factory.mktemp("members")
     (d / "p.rule").write_text(POLICY, encoding="utf-8")
-    return rulekit.load(d / "p.rule")
+    if request.param == "records":
+        (d / "whole.rule").write_text(WHOLE_RECORDS, encoding="utf-8")
+    eng = rulekit.load(d)
+    projections = {w.id: w.projection for w in eng.compiled.windows}
+    if request.param == "fields":
+        assert projections["order:members(order by ip within 10m) keeping id"] == ("id",)
+        assert projections["order:members(order by ip within 10m where order.total > this.total) keeping id, total"] \
+            == ("id", "total")
+    else:
+        assert set(projections.values()) == {None}
+    return eng
+
+
+def test_the_bundled_fraud_windows_keep_order_ids_only() -> None:
+    members = [w for w in rulekit.load().compiled.windows if w.func == "members"]
+    assert members and all(w.projection == ("id",) for w in members)
 
 
 def _outcome(report: Any, rule: str) -> Any:
@@ -171,15 +201,17 @@ def test_members_stay_bounded_by_the_window_not_the_stream(engine: rulekit.Engin
     stream = engine.stream(now=NOW)
     for i in range(5000):
         stream.push(order(i, i * 60, ip=f"10.0.{i % 7}.1"), kind="order")  # one order a minute over 7 IPs
-    # 10 minutes hold about 10 orders; each of the three windows keeps at most those (the small one none)
-    assert stream.store.entry_count() <= 2 * 11
-    assert stream.store.key_count() <= 2 * 7
+    # 10 minutes hold about 10 orders; each members window keeps at most those (the small one none, the
+    # whole-records variant one more window of the same)
+    assert stream.store.entry_count() <= 3 * 11
+    assert stream.store.key_count() <= 3 * 7
 
 
 # --- snapshots ------------------------------------------------------------------------------------------------------
 
 
 def test_a_restored_stream_lists_the_same_members(engine: rulekit.Engine, tmp_path: Path) -> None:
+    # the snapshot holds what the windows keep: ids (and totals), or whole records validated again on restore
     orders = [order(i, i * 30, total=10 + i) for i in range(8)]
     whole = engine.stream(now=NOW)
     expected = [whole.push(o, kind="order").model_dump() for o in orders]
@@ -193,8 +225,9 @@ def test_a_restored_stream_lists_the_same_members(engine: rulekit.Engine, tmp_pa
     assert expected[-1]["violations"][0]["actions"][0]["args"]["order_ids"] == [f"o{i}" for i in range(8)]
 
 
-def test_restore_says_when_the_policies_changed(engine: rulekit.Engine, tmp_path: Path) -> None:
-    s = engine.stream(now=NOW)
+def test_restore_says_when_the_policies_changed(tmp_path: Path) -> None:
+    (tmp_path / "p.rule").write_text(POLICY, encoding="utf-8")
+    s = rulekit.load(tmp_path / "p.rule").stream(now=NOW)
     s.push(order(1, 0), kind="order")
     s.snapshot(tmp_path / "state.json")
     (tmp_path / "q.rule").write_text(POLICY.replace("¥50", "¥60"), encoding="utf-8")
@@ -205,6 +238,11 @@ def test_restore_says_when_the_policies_changed(engine: rulekit.Engine, tmp_path
     kept.restore(tmp_path / "state.json", other_policies=True)
     report = kept.push(order(2, 10), kind="order")
     assert _outcome(report, "burst.same_ip") == ["o1", "o2"]
+    # a window that keeps other fields of its members is another window: it starts empty
+    (tmp_path / "whole.rule").write_text(WHOLE_RECORDS, encoding="utf-8")
+    wider = rulekit.load(tmp_path / "q.rule", tmp_path / "whole.rule").stream(now=NOW)
+    wider.restore(tmp_path / "state.json", other_policies=True)
+    assert _outcome(wider.push(order(2, 10), kind="order"), "burst.same_ip") == ["o2"]
     assert json.loads((tmp_path / "state.json").read_text(encoding="utf-8"))
 
 
@@ -245,3 +283,8 @@ def test_a_stream_can_run_on_a_clock(tmp_path: Path) -> None:
     assert stream.push(_paid(2), kind="order").fired() == ["sla.late_ship"]
     with pytest.raises(TypeError, match="must be a datetime"):
         eng.stream(now=lambda: "2025-06-01").push(_paid(3), kind="order")
+
+
+def test_explain_names_the_members_by_id(engine: rulekit.Engine) -> None:
+    text = engine.explain(order(1, 0), kind="order", now=NOW).render()
+    assert "ms  →  [order o1]" in text and "record]" not in text

@@ -72,11 +72,13 @@ def observe_source(ec: ExpressionCompiler, kind: str, windows: list[Any]) -> str
         lines.append(f"    if not any(_k is None or _k is _M for _k in {kt}):")
         s = Scope(kind, w.policy, item_var="r", cache_lets=False)
         e = w.node
+        fields = ""
         if w.projection is not None:
-            fields = ", ".join(f"r.{f}" for f in w.projection) + ("," if len(w.projection) == 1 else "")
-            lines.append(f"        W[{w.index}].add({kt}, tu, ({fields}))")
+            fields = "(" + ", ".join(f"r.{f}" for f in w.projection) + ("," if len(w.projection) == 1 else "") + ")"
+        if w.queried_projection:
+            lines.append(f"        W[{w.index}].add({kt}, tu, {fields})")
             continue
-        value = {"count": "None", "members": "r"}.get(w.func) or ec.expr(e.value, s)
+        value = {"count": "None", "members": fields or "r"}.get(w.func) or ec.expr(e.value, s)
         add = f"W[{w.index}].add({kt}, tu, {value})"
         if w.members and w.filters_at_query:
             lines.append(f"        {add}")

@@ -232,9 +232,30 @@ class ExpressionCompiler(NodeVisitor):
             keys = [self.val(a, s) for a in e.args]
             key = keys[0] if len(keys) == 1 else "(" + ", ".join(keys) + ")"
             return f"{tname}.get({key}, {tname}_else)"
+        if e.func in ("len", "count") and len(e.args) == 1:
+            held = self._members_counted(e.args[0], s)
+            if held is not None:
+                return held
         b = BUILTINS[e.func]
         helper = self.consts.name(b.helper, "fn") if b.helper is not None else ""
         return b.emit([self.val(a, s) for a in e.args], e, helper)
+
+    def _members_counted(self, arg: Any, s: Scope) -> str | None:
+        """`len(members(…))`, directly or through a let, as the window's count: the list is built only where it is
+        used as a list (a rule's `when` counts on every subject; its action lists only when the rule fires)."""
+        node = arg
+        if isinstance(arg, n.Name) and arg.ref is not None and arg.ref.kind in ("rlet", "let"):
+            lets = s.rule.lets if arg.ref.kind == "rlet" and s.rule is not None else (
+                s.policy.lets if arg.ref.kind == "let" and s.policy is not None else {})
+            let = lets.get(arg.name)
+            node = let.expr if let is not None else None
+        if not isinstance(node, n.Window) or node.func != "members":
+            return None
+        w = self.windows.get(node, s)
+        if w.filters_at_query:
+            return None
+        keys = [self.key_val(w.kind, k) for k in node.keys]
+        return f"W[{w.index}].count(({', '.join(keys)},), tu)"
 
     def visit_Window(self, e: n.Window, s: Scope, safe: bool = False) -> str:
         w = self.windows.get(e, s)
@@ -242,13 +263,7 @@ class ExpressionCompiler(NodeVisitor):
         key = "(" + ", ".join(keys) + ("," if len(keys) == 1 else "") + ")"
         h = f"W[{w.index}]"
         if w.members:
-            if not w.filters_at_query:
-                return f"{h}.values({key}, tu)"
-            # `where` compares with `this`: the window holds every subject of the key, filtered here
-            inner = Scope(w.kind, s.policy, s.rule, s.rule_index, "_it", None, False)
-            assert e.where is not None
-            lst = self.tmp()
-            return f"(({lst} := {h}.values({key}, tu)), [_it for _it in {lst} if {self.expr(e.where, inner)}])[1]"
+            return self._members(e, w, key, s)
         if w.projection is None:
             if e.func == "count":
                 return f"{h}.count({key}, tu)"
@@ -267,6 +282,22 @@ class ExpressionCompiler(NodeVisitor):
         if e.func == "sum":
             return f"({bind}, sum(({value} for _it in {lst} if {cond}), {zero_of(type_of(e.value))}))[1]"
         return f"({bind}, len({{{value} for _it in {lst} if {cond}}}))[1]"
+
+    def _members(self, e: n.Window, w: Any, key: str, s: Scope) -> str:
+        """A members window: its records, or its projections each wrapped in a slotted member object."""
+        lst = self.tmp()
+        bind = f"({lst} := W[{w.index}].values({key}, tu))"
+        index = {f: i for i, f in enumerate(w.projection)} if w.projection is not None else None
+        item = "_it" if index is None else f"{self.consts.name(member_class(w.kind, w.projection), 'member')}(*_it)"
+        cond = ""
+        if w.filters_at_query:
+            # `where` compares with `this`: every subject of the key is held, filtered here
+            assert e.where is not None
+            inner = Scope(w.kind, s.policy, s.rule, s.rule_index, "_it", index, False)
+            cond = f" if {self.expr(e.where, inner)}"
+        if not cond and index is None:
+            return bind
+        return f"({bind}, [{item} for _it in {lst}{cond}])[1]"
 
     # ---- messages and action arguments ----------------------------------------------------------------
     def render(self, e: Any, s: Scope) -> str:
@@ -293,8 +324,32 @@ class ExpressionCompiler(NodeVisitor):
             et = t.elem or T.STRING
             if et.kind in ("string", "int", "bool", "decimal"):
                 return f"list({src})"
-            return f"[_S.json_value(_a, {render_kind(et)!r}) for _a in {src}]"
+            lst = self.tmp()  # bound first: `src` may hold walrus-cached lets, not allowed in a comprehension's iterable
+            return f"(({lst} := {src}), [_S.json_value(_a, {render_kind(et)!r}) for _a in {lst}])[1]"
         return f"_S.json_value({src}, {render_kind(t)!r})"
+
+
+_MEMBER_CLASSES: dict[tuple[str, tuple[str, ...]], type] = {}
+
+
+def member_class(kind: str, fields: tuple[str, ...]) -> type:
+    """A slotted class holding the fields of `kind` a members window keeps (one class per kind and fields)."""
+    cls = _MEMBER_CLASSES.get((kind, fields))
+    if cls is None:
+        def init(self: Any, *vals: Any) -> None:
+            for f, v in zip(fields, vals, strict=True):
+                setattr(self, f, v)
+
+        def eq(self: Any, other: Any) -> bool:
+            return type(other) is type(self) and all(getattr(self, f) == getattr(other, f) for f in fields)
+
+        def rep(self: Any) -> str:
+            return f"{kind}({', '.join(f'{f}={getattr(self, f)!r}' for f in fields)})"
+
+        cls = type(f"Member_{kind}", (), {"__slots__": fields, "__init__": init, "__eq__": eq, "__hash__": None,
+                                          "__repr__": rep, "_kind": kind})
+        _MEMBER_CLASSES[(kind, fields)] = cls
+    return cls
 
 
 def zero_of(t: T.Type) -> str:

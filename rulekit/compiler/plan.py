@@ -21,6 +21,7 @@ from rulekit.syntax.visitor import walk
 from .codegen import build_tables, kind_source, observe_source
 from .constants import Constants
 from .expression import BASE_GLOBALS, ExpressionCompiler, Scope, wordlist_name
+from .members import member_fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +34,8 @@ class WindowPlan:
     keys: tuple[str, ...]
     kind: str  # the subject type it aggregates
     index: int  # generated code reads its handle as `W[index]`
-    #: for a `where` that reads `this` (filtered at query time): the item fields each entry keeps, else None
+    #: for a `where` that reads `this` (filtered at query time): the item fields each entry keeps, else None;
+    #: for a members window, the fields of its subjects the program reads (None: it keeps whole records)
     projection: tuple[str, ...] | None
     node: n.Window = field(repr=False)
     #: where it was written (its value and `where` may read policy lets)
@@ -56,30 +58,49 @@ class WindowPlan:
         return WindowSpec(self.id, self.func, self.within_us, self.kind,
                           keeps_values=self.projection is not None or self.members)
 
+    @property
+    def queried_projection(self) -> bool:
+        """A count, sum or distinct window filtered at query time over the projections it keeps."""
+        return self.projection is not None and not self.members
+
 
 class WindowTable:
     """The windows of a plan, registered while compiling (frozen once the plan is built)."""
 
-    def __init__(self) -> None:
+    def __init__(self, program: Program) -> None:
+        self.program = program
         self.by_id: dict[str, WindowPlan] = {}
         self.frozen = False
         self.compiler: ExpressionCompiler | None = None
+        self._members: dict[str, tuple[str, ...] | None] = {}  # per kind: what its members windows keep
 
     def get(self, e: n.Window, s: Scope) -> WindowPlan:
         kind = e.ref.target if e.ref is not None else s.kind
         ident = f"{kind}:{format_expr(e)}"
+        projection = None
+        if e.func == "members":
+            projection = self._member_fields(kind)
+            if projection is not None and e.where is not None and any(isinstance(x, n.This) for x in walk(e.where)):
+                projection += tuple(f for f in _item_fields(e) if f not in projection)
+            # what it keeps is part of its identity: a snapshot of other policies may keep other fields
+            ident += " keeping " + ("records" if projection is None else ", ".join(projection))
+        elif e.where is not None and any(isinstance(x, n.This) for x in walk(e.where)):
+            projection = _item_fields(e)
         w = self.by_id.get(ident)
         if w is not None:
             return w
         if self.frozen or self.compiler is None:
             raise KeyError(f"window {ident!r} is not part of this plan")
         within = support.us(self.compiler.const_value(e.within, Scope("")))
-        projection = None
-        if e.func != "members" and e.where is not None and any(isinstance(x, n.This) for x in walk(e.where)):
-            projection = _item_fields(e)
         w = WindowPlan(ident, e.func, within, e.keys, kind, len(self.by_id), projection, e, s.policy)
         self.by_id[ident] = w
         return w
+
+
+    def _member_fields(self, kind: str) -> tuple[str, ...] | None:
+        if kind not in self._members:
+            self._members[kind] = member_fields(self.program, kind)
+        return self._members[kind]
 
 
 def _item_fields(e: n.Window) -> tuple[str, ...]:
@@ -120,7 +141,7 @@ class Plan:
         """A function `(record, now, W, t_us) -> value` of one typed expression of `rule`, compiled into a copy
         of this plan's namespace: compiling it never changes what the plan evaluates."""
         consts = self.constants.derive("x")
-        table = WindowTable()
+        table = WindowTable(self.program)
         table.by_id.update({w.id: w for w in self.windows})
         table.frozen = True
         ec = ExpressionCompiler(self.program, consts, table)
@@ -134,7 +155,7 @@ def compile_program(program: Program) -> Plan:
     if not program.ok:
         raise PolicyError(list(program.diagnostics), program.sources)
     consts = Constants(dict(BASE_GLOBALS))
-    table = WindowTable()
+    table = WindowTable(program)
     ec = ExpressionCompiler(program, consts, table)
     table.compiler = ec
     for pol in program.policies:
