@@ -104,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--subject", metavar="KIND", help="the kind of every record (else each record's \"$kind\")")
     p.add_argument("--now", metavar="T", help="evaluation time (default: the wall clock, read once)")
     p.add_argument("--lateness", metavar="D", help="how late a subject may arrive for windows (default 0s)")
+    p.add_argument("--limit", action="append", metavar="NAME=VALUE",
+                   help="change one limit, e.g. record-bytes=16777216 or max-clock-skew=30d (docs/security.md)")
     p.add_argument("--format", choices=["text", "json", "jsonl", "sarif", "github", "html"], default=None,
                    help="how to write the reports (default text; html: one self-contained page, give it -o)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the reports to FILE instead of standard output")
@@ -159,7 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `rulekit` console script."""
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.reconfigure(encoding="utf-8")  # type: ignore[attr-defined]
+            # a string no encoder takes (a lone surrogate from a policy or a library) is escaped, never fatal
+            stream.reconfigure(encoding="utf-8", errors="backslashreplace")  # type: ignore[attr-defined]
         except (AttributeError, ValueError):
             pass
     ap = build_parser()

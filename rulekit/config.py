@@ -16,6 +16,7 @@ KEYS: dict[str, str] = {
     "exclude": "a list of glob patterns", "fail-on": "error, warning, info or never",
     "format": "text, json, jsonl, sarif, github or html", "lateness": "a duration such as 5m",
     "baseline": "the path of a baseline file", "suppressions": "the path of a suppressions file",
+    "limits": "a table of limit = value (docs/security.md)",
 }
 _LISTS = ("policies", "extend-policies", "select", "ignore", "exclude")
 _CHOICES = {"fail-on": ("error", "warning", "info", "never"),
@@ -42,6 +43,8 @@ class Config:
     lateness: str | None = None
     baseline: Path | None = None
     suppressions: Path | None = None
+    limits: dict[str, Any] = field(default_factory=dict)
+    where: str = ""  # how messages name the file (`pyproject.toml [tool.rulekit]`)
 
     @property
     def root(self) -> Path:
@@ -97,7 +100,8 @@ def load_config(path: Path) -> Config:
         severity=dict(values.get("severity", {})), exclude=tuple(values.get("exclude", ())),
         fail_on=values.get("fail-on"), format=values.get("format"), lateness=values.get("lateness"),
         baseline=base / values["baseline"] if "baseline" in values else None,
-        suppressions=base / values["suppressions"] if "suppressions" in values else None)
+        suppressions=base / values["suppressions"] if "suppressions" in values else None,
+        limits=dict(values.get("limits", {})), where=where)
 
 
 def _check(where: str, key: str, value: Any) -> Any:
@@ -106,6 +110,10 @@ def _check(where: str, key: str, value: Any) -> Any:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise bad
+        return value
+    if key == "limits":
+        if not isinstance(value, dict):
             raise bad
         return value
     if key == "severity":

@@ -11,6 +11,8 @@ from rulekit.checker import Program
 from rulekit.compiler import KindPlan, Plan, compile_program
 from rulekit.explain import Explanation, explain
 from rulekit.intake import Intake
+from rulekit.limits import DEFAULT as DEFAULT_LIMITS
+from rulekit.limits import Limits
 from rulekit.loader import load_program
 from rulekit.records.models import ModelBuilder, RecordModel
 from rulekit.resources import standard_policies
@@ -25,9 +27,10 @@ __all__ = ["Engine", "Stream", "invalid_report", "load"]
 class Engine:
     """A compiled policy set. Build it with `rulekit.load(...)`; it is read-only and safe to share."""
 
-    def __init__(self, plan: Plan, *, lateness: timedelta = timedelta(0)):
+    def __init__(self, plan: Plan, *, lateness: timedelta = timedelta(0), limits: Limits = DEFAULT_LIMITS):
         self.compiled = plan
         self.lateness = lateness
+        self.limits = limits
         self._models = ModelBuilder(plan.program.registry)
         self.intake = Intake(plan)
 
@@ -83,13 +86,13 @@ class Engine:
             yield push(rec, kind=kind)
 
     def stream(self, *, now: datetime | Callable[[], datetime], store: WindowStore | None = None,
-               lateness: timedelta | None = None) -> Stream:
+               lateness: timedelta | None = None, limits: Limits | None = None) -> Stream:
         """A stream: push records one at a time and get each report; windows span the stream.
 
         `now` is a datetime (every subject is evaluated at that time, unless `push(now=…)` says otherwise) or a
         clock such as `datetime.now` (read once per subject: a long-running service)."""
         return Stream(self.compiled, self.intake, now=now, store=store,
-                      lateness=self.lateness if lateness is None else lateness)
+                      lateness=self.lateness if lateness is None else lateness, limits=limits or self.limits)
 
     def explain(self, record: Any, *, kind: str | None = None, now: datetime) -> Explanation:
         """For one subject: each rule's outcome and the value of every sub-expression of its conditions.
@@ -99,6 +102,7 @@ class Engine:
 
 
 def load(*paths: str | Path, lateness: timedelta = timedelta(0), select: Sequence[str] = (),
+         limits: Limits = DEFAULT_LIMITS,
          ignore: Sequence[str] = (), severity: Mapping[str, str] | None = None) -> Engine:
     """Load, check and compile a policy set (files or directories; none: the standard policies).
 
@@ -109,6 +113,6 @@ def load(*paths: str | Path, lateness: timedelta = timedelta(0), select: Sequenc
     program = load_program(paths or (standard_policies(),))
     if select or ignore or severity:
         program = program.restricted(lambda rid: selected(rid, select, ignore), severity)
-    return Engine(compile_program(program), lateness=lateness)
+    return Engine(compile_program(program), lateness=lateness, limits=limits)
 
 

@@ -11,6 +11,7 @@ from types import MappingProxyType
 
 from rulekit.checker import Program, check
 from rulekit.diagnostics import Diagnostic, Span
+from rulekit.limits import active as active_limits
 from rulekit.paths import expand
 from rulekit.resources import builtin_records_path
 from rulekit.syntax import nodes as n
@@ -48,12 +49,20 @@ def read_policies(paths: Iterable[str | Path]) -> tuple[PolicySources, list[Diag
     files: list[n.SourceFile] = []
     texts: dict[str, str] = {}
     wordlists: dict[tuple[str, str], tuple[Entry, ...]] = {}
+    limit = active_limits().policy_file_bytes
     for f, root in found.files:
         name = str(f)
+        problem = _policy_file_problem(f, root, f in found.named, limit)
+        if problem is not None:
+            diags.append(Diagnostic("E006", problem, Span(name, 0, 0, 0, 0)))
+            continue
         try:
             text = f.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as e:
-            diags.append(Diagnostic("E006", f"cannot read `{f}`: {e}", Span(name, 0, 0, 0, 0)))
+        except UnicodeDecodeError as e:
+            diags.append(Diagnostic("E006", f"cannot read `{f}`: not UTF-8 (byte {e.start + 1})", Span(name, 0, 0, 0, 0)))
+            continue
+        except OSError as e:
+            diags.append(Diagnostic("E006", f"cannot read `{f}`: {e.strerror or e}", Span(name, 0, 0, 0, 0)))
             continue
         texts[name] = text
         sf, ds = parse(text, name)
@@ -68,6 +77,21 @@ def read_policies(paths: Iterable[str | Path]) -> tuple[PolicySources, list[Diag
                 if entries is not None:
                     wordlists[key] = entries
     return PolicySources(tuple(files), MappingProxyType(texts), MappingProxyType(wordlists), builtin_records()), diags
+
+
+def _policy_file_problem(f: Path, root: Path, named: bool, limit: int) -> str | None:
+    """Why a policy file is not read: a symlink found by walking the root that leads outside it, or too large."""
+    try:
+        real = f.resolve()
+        if not named and not real.is_relative_to(root.resolve()):
+            return (f"`{f}` leads outside the policy root `{root}` (a symbolic link); policy files found in a "
+                    "directory must lie inside it — name the file itself to load it")
+        size = real.stat().st_size
+    except (OSError, RuntimeError) as e:
+        return f"cannot read `{f}`: {getattr(e, 'strerror', None) or e}"
+    if size > limit:
+        return f"`{f}` has {size:,} bytes; at most {limit:,} (limit `policy-file-bytes`)"
+    return None
 
 
 def load_program(paths: Iterable[str | Path]) -> Program:
@@ -85,10 +109,16 @@ def _read_wordlist(rule_file: Path, root: Path, lit: n.Literal, diags: list[Diag
     target = confine(rule_file, root, lit, diags)
     if target is None:
         return None
+    limit = active_limits().wordlist_file_bytes
     try:
-        data = target.read_bytes()
+        with open(target, "rb") as fh:
+            data = fh.read(limit + 1)
     except OSError as e:
-        diags.append(Diagnostic("E006", f"cannot read wordlist file `{lit.value}`: {e}", lit.span))
+        diags.append(Diagnostic("E006", f"cannot read wordlist file `{lit.value}`: {e.strerror or e}", lit.span))
+        return None
+    if len(data) > limit:
+        diags.append(Diagnostic("E007", f"wordlist file `{lit.value}` is larger than {limit:,} bytes "
+                                "(limit `wordlist-file-bytes`)", lit.span))
         return None
     entries, problems = parse_wordlist(data)
     for line, problem in problems:
@@ -101,18 +131,27 @@ def confine(rule_file: Path, root: Path, lit: n.Literal, diags: list[Diagnostic]
     raw = lit.value
     base = rule_file.parent
     target = (base / raw) if not os.path.isabs(raw) else Path(raw)
+    if "\0" in raw or any(0xD800 <= ord(c) <= 0xDFFF for c in raw):
+        what = "a NUL character" if "\0" in raw else "a lone surrogate (no Unicode character)"
+        diags.append(Diagnostic("E006", f"wordlist source path holds {what}", lit.span))
+        return None
     try:
         real = target.resolve(strict=False)
         real_root = root.resolve()
     except (OSError, RuntimeError, ValueError) as e:
-        diags.append(Diagnostic("E006", f"cannot resolve `{raw}`: {e}", lit.span))
+        diags.append(Diagnostic("E006", f"cannot resolve `{raw}`: {getattr(e, 'strerror', None) or e}", lit.span))
         return None
     if real != real_root and real_root not in real.parents:
         diags.append(Diagnostic("E006", f"wordlist source `{raw}` lies outside the policy root `{root}`", lit.span,
                                 "keep wordlist files inside the directory of the policies (symlinks are followed)"))
         return None
-    if not real.is_file():
-        diags.append(Diagnostic("E006", f"wordlist source `{raw}` does not exist" if not real.exists()
+    try:
+        exists, is_file = real.exists(), real.is_file()
+    except OSError as e:
+        diags.append(Diagnostic("E006", f"cannot read wordlist source `{raw[:200]}`: {e.strerror or e}", lit.span))
+        return None
+    if not is_file:
+        diags.append(Diagnostic("E006", f"wordlist source `{raw}` does not exist" if not exists
                                 else f"wordlist source `{raw}` is not a file", lit.span))
         return None
     return real

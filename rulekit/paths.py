@@ -21,6 +21,7 @@ class Expanded:
     missing: list[str] = field(default_factory=list)  # paths that name nothing
     empty: list[str] = field(default_factory=list)  # directories holding no file of the wanted kinds
     skipped: list[Path] = field(default_factory=list)  # files of other kinds found while walking
+    named: set[Path] = field(default_factory=set)  # files named on their own (not found by walking a directory)
 
 
 class _Ignore:
@@ -101,6 +102,7 @@ def expand(paths: Iterable[str | Path], suffixes: tuple[str, ...], *, exclude: S
                 add(f, p)
         elif p.is_file():
             add(p, p.parent)
+            out.named.add(p)
         else:
             out.missing.append(str(raw))
     return out

@@ -11,6 +11,8 @@ from typing import Any
 from rulekit import values
 from rulekit.compiler import Plan
 from rulekit.intake import Intake
+from rulekit.limits import DEFAULT as DEFAULT_LIMITS
+from rulekit.limits import Limits
 from rulekit.records.validate import InvalidRecord, validate
 from rulekit.runtime.report import (
     Report,
@@ -22,7 +24,8 @@ from rulekit.runtime.report import (
     make_report,
     make_violation,
 )
-from rulekit.runtime.support import Undetermined, evidence_dict
+from rulekit.runtime.support import REGEX_BUDGET, Undetermined, evidence_dict
+from rulekit.runtime.windows.check import check_restored
 from rulekit.runtime.windows.memory import MemoryWindowStore
 from rulekit.runtime.windows.store import WindowStore
 
@@ -56,7 +59,8 @@ def _aware(now: datetime) -> datetime:
 
 
 class SnapshotMismatch(ValueError):
-    """A snapshot written by another policy set: its windows would not mean what these policies read."""
+    """A snapshot written by another policy set, or whose windows do not match these policies' specs: its windows
+    would not mean what these policies read. (Other damage is a plain ValueError naming the file.)"""
 
 
 class Stream:
@@ -68,7 +72,7 @@ class Stream:
     """
 
     def __init__(self, plan: Plan, intake: Intake, *, now: datetime | Clock, store: WindowStore | None = None,
-                 lateness: timedelta = timedelta(0)):
+                 lateness: timedelta = timedelta(0), limits: Limits = DEFAULT_LIMITS):
         self._clock: Clock | None = None
         if callable(now) and not isinstance(now, datetime):
             self._clock = now
@@ -77,6 +81,8 @@ class Stream:
         self.now = _aware(now)
         self.store: WindowStore = store if store is not None else MemoryWindowStore()
         self.lateness_us = int(lateness.total_seconds() * 1000000)
+        self.limits = limits
+        self._skew_us = limits.max_clock_skew // _US
         #: per record type, the largest event time seen so far (LANGUAGE §9)
         self._max_seen: dict[str, int] = {}
         self._plan = plan
@@ -118,18 +124,34 @@ class Stream:
 
         store = type(self.store).restore(Path(path), record)
         meta = getattr(store, "meta", {}) or {}
+        if not isinstance(meta, dict) or not isinstance(meta.get("windows", []), list) \
+                or not isinstance(meta.get("extra", {}), dict) or not isinstance(meta.get("policies", ""), str | None):
+            raise ValueError(f"{path}: a damaged window-state snapshot (its description)")
         written_by = meta.get("policies")
         mine = self._plan.program.fingerprint()
         if written_by is not None and written_by != mine and not other_policies:
             ours = {w.id for w in self._plan.windows}
-            theirs = set(meta.get("windows") or ())
+            theirs = {str(x) for x in meta.get("windows") or ()}
             raise SnapshotMismatch(
                 f"{path}: the snapshot was written by another policy set (policies {written_by[:12]}, these are "
                 f"{mine[:12]}); {len(ours & theirs)} of these policies' {len(ours)} windows are in it. Restore with "
                 "the policies that wrote it, start without the snapshot, or pass other_policies=True "
                 "(`--other-policies`) to keep the windows both share")
+        for w in self._plan.windows:  # checked before anything of this stream changes
+            try:
+                theirs = store.spec(w.id)
+            except KeyError:
+                continue
+            if theirs != w.spec:
+                raise SnapshotMismatch(f"{path}: window `{w.id}` is in the snapshot with another length or layout "
+                                       "than these policies give it; the snapshot was changed or written by others")
+        try:
+            max_seen = {str(k): int(v) for k, v in (meta.get("max_seen") or {}).items()}
+        except (AttributeError, TypeError, ValueError):
+            raise ValueError(f"{path}: a damaged window-state snapshot (its event times)") from None
+        check_restored(store, self._plan.windows, Path(path), self._plan.program.registry)
         self.store = store
-        self._max_seen = {str(k): int(v) for k, v in (meta.get("max_seen") or {}).items()}
+        self._max_seen = max_seen
         self._bind()
         return dict(meta.get("extra") or {})
 
@@ -171,9 +193,16 @@ class Stream:
                 return invalid_report(k, _raw_id(record), err or "invalid record")
         tu = 0
         W: Any = None
+        if plan.uses_regex:
+            REGEX_BUDGET.start(self.limits.regex_seconds)
         if plan.windows:
             ev: datetime = getattr(rec, plan.time_field)
             tu = event_us(ev)
+            if tu - self._skew_us > event_us(now):
+                return invalid_report(k, rec.id, (
+                    f"{k}.{plan.time_field}: {ev.isoformat()} is more than "
+                    f"{values.render_duration(self.limits.max_clock_skew)} after now ({now.isoformat()}); an event "
+                    "from the future would make every later one late (limit `max-clock-skew`)"))
             W = self.windows
             seen = self._max_seen.get(k)
             late = seen is not None and tu < seen - self.lateness_us

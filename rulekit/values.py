@@ -51,8 +51,13 @@ def parse_duration(text: str) -> timedelta:
     """`1h30m` → timedelta. The text must be a valid duration literal."""
     total = 0
     for amount, unit in _DURATION_PART.findall(text):
+        if len(amount) > 15:
+            raise ValueError(f"duration `{text}` is too long (at most 999,999,999 days)")
         total += int(amount) * _UNIT_SECONDS[unit]
-    return timedelta(seconds=total)
+    try:
+        return timedelta(seconds=total)
+    except OverflowError:
+        raise ValueError(f"duration `{text}` is too long (at most 999,999,999 days)") from None
 
 
 def parse_datetime(text: str) -> datetime:

@@ -59,11 +59,14 @@ def test_page_is_self_contained_and_carries_every_finding(tmp_path: Path) -> Non
 
 
 def test_markup_in_the_data_stays_text(tmp_path: Path) -> None:
-    evil = listings(2, title='全网最低价 </script><script>document.title="pwned"</script> \ud800')
+    evil = listings(3, title='全网最低价 </script><script>document.title="pwned"</script>')
+    evil[2]["title"] += " \ud800"  # a lone surrogate: that record is invalid input (docs/security.md)
     f = write(tmp_path, "evil.jsonl", "".join(json.dumps(r, ensure_ascii=True) + "\n" for r in evil))
     page = render(tmp_path, f).read_text(encoding="utf-8")
     assert page.count("</script>") == 2  # the data block's and the script's own, nothing from the data
-    assert embedded(page)["rows"][0]["texts"]["listing.title"].startswith("全网最低价 </script>")
+    rows = embedded(page)["rows"]
+    assert rows[0]["texts"]["listing.title"].startswith("全网最低价 </script>")
+    assert "lone surrogate" in json.dumps(rows[1]["errors"], ensure_ascii=False)
 
 
 # ---- in the browser -------------------------------------------------------------------------------------

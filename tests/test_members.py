@@ -288,3 +288,20 @@ def test_a_stream_can_run_on_a_clock(tmp_path: Path) -> None:
 def test_explain_names_the_members_by_id(engine: rulekit.Engine) -> None:
     text = engine.explain(order(1, 0), kind="order", now=NOW).render()
     assert "ms  →  [order o1]" in text and "record]" not in text
+
+
+def test_members_read_directly_in_an_action_keep_that_field(tmp_path: Path) -> None:
+    # found by the fuzzing suite: `members(…).id` with no let in between kept no field at all
+    (tmp_path / "p.rule").write_text("""policy d {
+  rule r on order {
+    when order.ip is not null
+    message "x"
+    action hold(ids: members(order by ip within 1h).id)
+  }
+}
+""", encoding="utf-8")
+    eng = rulekit.load(tmp_path / "p.rule")
+    stream = eng.stream(now=NOW)
+    stream.push(order(1, 0), kind="order")
+    report = stream.push(order(2, 30), kind="order")
+    assert report.violations[0].actions[0].args["ids"] == ["o1", "o2"]

@@ -38,6 +38,10 @@ CASES = {
     "E009": ("wrong arguments", 'policy p {\n  rule r on listing {\n    when len(listing.title, 2) > 10\n'
              '    message "x"\n  }\n}\n',
              "Call the function, table or window with the arguments it takes (LANGUAGE §4.1, §4.4)."),
+    "E010": ("reserved name", 'record order {\n  class: string?\n}\n',
+             "Rename the field. Field names become attributes of record values, so reserved words, names starting "
+             "with `_` and the attributes of records (`model_dump` …) cannot be fields, and the built-in `match` "
+             "type (made by `find`) cannot get fields (docs/security.md)."),
     "W101": ("optional value used without a null guard", 'policy sla {\n  rule tracking on order {\n'
              '    when order.tracking_uploaded_at - order.shipped_at > 24h\n    message "x"\n  }\n}\n',
              "Guard: `order.shipped_at is not null and …`, or default: `(order.tracking_uploaded_at ?? now)`. "

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from rulekit.diagnostics import Diagnostic, Span
+from rulekit.limits import active as active_limits
 from rulekit.records.registry import FieldInfo, RegistryBuilder, resolve_type
 from rulekit.suggest import did_you_mean
 from rulekit.syntax import nodes as n
@@ -163,8 +164,18 @@ class Declarations:
                 self.error("E007", "empty wordlist entry", lit.span)
                 continue
             entries.append(Entry(lit.value))
-        allow = [a.value for a in node.values("allow")]
+        longest = active_limits().wordlist_entry_chars
+        too_long = [e for e in entries if len(e.word) > longest]
+        for e in too_long[:5]:
+            self.error("E007", f"wordlist `{node.name}`: an entry of {len(e.word):,} characters "
+                       f"(`{e.word[:20]}…`); at most {longest} (limit `wordlist-entry-chars`)", node.span)
+        if too_long:
+            entries = [e for e in entries if len(e.word) <= longest]
+        allow = [a.value for a in node.values("allow") if len(a.value) <= longest]
         for a in node.values("allow"):
+            if len(a.value) > longest:
+                self.error("E007", f"an `allow` phrase of {len(a.value):,} characters; at most {longest} "
+                           "(limit `wordlist-entry-chars`)", a.span)
             if not a.value.strip():
                 self.error("E007", "empty `allow` phrase", a.span)
         for _word, reason in invalid_entries(entries, allow, mode):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import regex
@@ -9,6 +10,7 @@ import regex
 from rulekit import types as T
 from rulekit.builtins import BUILTINS
 from rulekit.diagnostics import Diagnostic, Span
+from rulekit.limits import active as active_limits
 from rulekit.records.registry import RecordRegistry
 from rulekit.suggest import did_you_mean
 from rulekit.syntax import nodes as n
@@ -20,6 +22,70 @@ from .nullability import facts, path_of, require_value
 from .scope import Env
 
 _CMP = ("==", "!=", "<", "<=", ">", ">=")
+
+
+#: Counted repetitions (`a{1000}`), multiplied through nested groups, above this are refused: the regex module
+#: expands them when it compiles, so `(?:a{10000}){10000}` alone exhausts memory.
+_MAX_REPEAT = 100_000
+_REPEAT = re.compile(r"\{\s*(\d+)\s*(?:,\s*(\d*)\s*)?\}")
+
+
+def _repeat_weight(pattern: str) -> int:
+    """The largest product of counted repetitions along one nesting path of `pattern` (an upper bound of how
+    often the compiled program repeats one piece)."""
+    frames = [1]
+    last = 1
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        m = _REPEAT.match(pattern, i) if c == "{" else None
+        if m is not None:
+            counts = [int(x[:12]) if len(x) < 12 else 10**12 for x in m.groups() if x]
+            last *= max(counts)
+            frames[-1] = max(frames[-1], last)
+            i = m.end()
+            continue
+        if c == "\\":
+            i += 2
+            last = 1
+        elif c == "[":
+            j = i + 1
+            while j < len(pattern) and pattern[j] != "]" or j == i + 1:
+                j += 2 if pattern[j:j + 1] == "\\" else 1
+                if j >= len(pattern):
+                    break
+            i = j + 1
+            last = 1
+        elif c == "(":
+            frames.append(1)
+            i += 1
+            continue
+        elif c == ")" and len(frames) > 1:
+            last = frames.pop()
+            i += 1
+        else:
+            last = 1
+            i += 1
+        frames[-1] = max(frames[-1], last)
+    return max(frames)
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why a `re"…"` literal cannot be used (E007): too long, a repetition too large, or not a valid regex."""
+    limit = active_limits().regex_chars
+    if len(pattern) > limit:
+        return f"the regex has {len(pattern):,} characters; at most {limit:,} (limit `regex-chars`)"
+    weight = _repeat_weight(pattern)
+    if weight > _MAX_REPEAT:
+        return (f"the regex repeats one piece {weight:,} times through its counted repetitions `{{n}}`; at most "
+                f"{_MAX_REPEAT:,}")
+    try:
+        regex.compile(pattern)
+    except regex.error as err:
+        return f"invalid regex: {err}"
+    except (OverflowError, MemoryError, RecursionError):
+        return "the regex is too large to compile"
+    return None
 
 
 class Typer(CallTyper):
@@ -67,10 +133,9 @@ class Typer(CallTyper):
 
     def visit_Literal(self, e: n.Literal, env: Env) -> T.Type:
         if e.kind == "regex":
-            try:
-                regex.compile(e.value)
-            except regex.error as err:
-                self.error("E007", f"invalid regex: {err}", e.span)
+            problem = regex_problem(e.value)
+            if problem is not None:
+                self.error("E007", problem, e.span)
         return LITERAL_TYPES[e.kind]
 
     def visit_Template(self, e: n.Template, env: Env) -> T.Type:

@@ -12,6 +12,9 @@ from rulekit import values
 from rulekit.config import Config, ConfigError, resolve
 from rulekit.diagnostics import PolicyError, render, sort_key
 from rulekit.engine import load
+from rulekit.limits import DEFAULT as DEFAULT_LIMITS
+from rulekit.limits import Limits, activate
+from rulekit.limits import active as active_limits
 from rulekit.paths import expand
 from rulekit.resources import standard_policies
 from rulekit.selection import unmatched
@@ -26,9 +29,11 @@ class UsageError(Exception):
 def configuration(a: argparse.Namespace) -> Config:
     """The configuration of this run (`--config FILE`, the nearest rulekit.toml or pyproject.toml, or none)."""
     try:
-        return resolve(getattr(a, "config", None), getattr(a, "isolated", False))
+        config = resolve(getattr(a, "config", None), getattr(a, "isolated", False))
     except ConfigError as e:
         raise UsageError(str(e)) from None
+    limits_of(config, getattr(a, "limit", None))  # the `limits` table (and `--limit`) apply to every command
+    return config
 
 
 def policy_paths(paths: Sequence[str] | None, config: Config | None = None) -> list[str]:
@@ -78,11 +83,32 @@ def print_diagnostics(diags: Sequence[Any], sources: Any, out: TextIO) -> tuple[
     return errors, warnings
 
 
+def limits_of(config: Any, flags: Sequence[str] | None = None) -> Limits:
+    """The limits: the defaults, the configuration's `limits` table, then `--limit NAME=VALUE` flags; the readers
+    apply them from here on. UsageError names a bad one."""
+    limits = DEFAULT_LIMITS
+    try:
+        limits = limits.with_settings(config.limits, config.where or "configuration")
+        for flag in flags or ():
+            name, sep, text = flag.partition("=")
+            if not sep:
+                raise ValueError(f"--limit {flag}: expected NAME=VALUE, e.g. --limit record-bytes=16777216")
+            value: Any = text.strip()
+            if value.replace(".", "", 1).isdigit():
+                value = float(value) if "." in value else int(value)
+            limits = limits.with_settings({name.strip(): value}, "--limit")
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    activate(limits)
+    return limits
+
+
 def load_engine(paths: Sequence[str], lateness: timedelta = timedelta(0), *, select: Sequence[str] = (),
-                ignore: Sequence[str] = (), severity: Any = None) -> Any:
+                ignore: Sequence[str] = (), severity: Any = None, limits: Limits | None = None) -> Any:
     """The engine of the policies (the selected rules of them), or None after printing why they do not load."""
     try:
-        engine = load(*paths, lateness=lateness, select=select, ignore=ignore, severity=severity)
+        engine = load(*paths, lateness=lateness, select=select, ignore=ignore, severity=severity,
+                      limits=limits or active_limits())
         warn_unmatched(engine, select, ignore, severity)
         return engine
     except PolicyError as e:
@@ -107,8 +133,11 @@ def parse_now(text: str | None) -> datetime:
 def parse_duration(text: str, opt: str) -> timedelta:
     """A duration option such as `--lateness 5m`."""
     if not values.is_duration_literal(text.strip()):
-        raise UsageError(f"{opt}: not a duration: {text!r} (write 5m, 1h30m, 0s)")
-    return values.parse_duration(text.strip())
+        raise UsageError(f"{opt}: not a duration: `{text}` (write 5m, 1h30m, 0s)")
+    try:
+        return values.parse_duration(text.strip())
+    except ValueError as e:
+        raise UsageError(f"{opt}: {e}") from None
 
 
 def plural(n: int, word: str) -> str:

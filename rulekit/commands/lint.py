@@ -17,6 +17,7 @@ from rulekit.commands.common import (
     EXIT_USAGE,
     UsageError,
     configuration,
+    limits_of,
     load_engine,
     parse_duration,
     parse_now,
@@ -92,8 +93,9 @@ def run(a: argparse.Namespace) -> int:
     late = a.lateness or config.lateness
     lateness = parse_duration(late, "--lateness") if late else timedelta(0)
     select, ignore = selection(a, config)
+    limits = limits_of(config, a.limit)
     engine = load_engine(policy_paths(a.policies, config), lateness, select=select, ignore=ignore,
-                         severity=config.severity)
+                         severity=config.severity, limits=limits)
     if engine is None:
         return EXIT_USAGE
     if a.subject is not None and a.subject not in engine.kinds:
@@ -175,7 +177,7 @@ def _open_output(path: str | None, inputs: list[str]) -> TextIO:
     target = Path(path).resolve()
     if any(f != "-" and Path(f).resolve() == target for f in inputs):
         raise UsageError(f"-o {path}: that is one of the input files; write the reports somewhere else")
-    return open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by `run`
+    return open(path, "w", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115 - closed by `run`
 
 
 def _progress_bar(a: argparse.Namespace, out: TextIO) -> tuple[Any, Callable[[], None] | None]:

@@ -8,7 +8,7 @@ from rulekit import values
 from rulekit.checker import CheckedRule, Program
 
 from .constants import Constants
-from .expression import ExpressionCompiler, Scope, table_name
+from .expression import ExpressionCompiler, Scope, gen_name, table_else_name, table_name
 
 
 def kind_source(ec: ExpressionCompiler, program: Program, kind: str, time_field: str,
@@ -37,7 +37,7 @@ def rule_block(ec: ExpressionCompiler, program: Program, r: CheckedRule, idx: in
         out.append(f"{ind}if {' and '.join(conds)}:")
         ind += "    "
     for name in r.lets:
-        local = f"_rl{idx}_{name}"
+        local = gen_name(f"rl{idx}_", name)
         out.append(f"{ind}{local} = _U")
         s.let_locals[(r.policy, r.node.name, name)] = local
     assert r.when is not None and r.message is not None
@@ -117,7 +117,7 @@ def build_tables(ec: ExpressionCompiler, program: Program, consts: Constants) ->
                     kv = tuple(ec.const_value(k, s) for k in key)
                     lookup.setdefault(kv[0] if len(t.params) == 1 else kv, row)
             consts.bind(table_name(pol.name, t.name), lookup)
-            consts.bind(table_name(pol.name, t.name) + "_else", default)
+            consts.bind(table_else_name(pol.name, t.name), default)
 
 
 def _row_class(name: str, fields: list[str]) -> type:

@@ -143,7 +143,7 @@ class ExpressionCompiler(NodeVisitor):
             pol = self.program.policy(ref.owner)
             let = pol.lets[e.name]
             if is_constant(let.expr, pol):
-                cname = f"_K_{pol.name}_{e.name}"
+                cname = gen_name("K", pol.name, e.name)
                 if cname not in self.consts.namespace:
                     self.consts.bind(cname, self.const_value(let.expr, Scope("", pol)))
                 return cname
@@ -156,7 +156,7 @@ class ExpressionCompiler(NodeVisitor):
             return f"({self.expr(expr, s)})"
         local = s.let_locals.get(key)
         if local is None:
-            local = f"_pl_{key[0]}_{key[2]}" if key[1] == "" else f"_rl{s.rule_index}_{key[2]}"
+            local = gen_name("pl", key[0], key[2]) if key[1] == "" else gen_name(f"rl{s.rule_index}_", key[2])
             s.let_locals[key] = local
         return f"({local} if {local} is not _U else ({local} := {self.expr(expr, s)}))"
 
@@ -231,7 +231,7 @@ class ExpressionCompiler(NodeVisitor):
             tname = table_name(ref.owner, ref.target)
             keys = [self.val(a, s) for a in e.args]
             key = keys[0] if len(keys) == 1 else "(" + ", ".join(keys) + ")"
-            return f"{tname}.get({key}, {tname}_else)"
+            return f"{tname}.get({key}, {table_else_name(ref.owner, ref.target)})"
         if e.func in ("len", "count") and len(e.args) == 1:
             held = self._members_counted(e.args[0], s)
             if held is not None:
@@ -371,11 +371,22 @@ def is_constant(e: Any, pol: CheckedPolicy, seen: frozenset[str] = frozenset()) 
     return True
 
 
+def gen_name(tag: str, *parts: str) -> str:
+    """A Python name for user-named things, injective by construction: each part is written after its length
+    (`_K1_a3_b_c` is policy `a`'s `b_c`, `_K3_a_b1_c` policy `a_b`'s `c`), so two declarations never share one."""
+    return f"_{tag}" + "".join(f"{len(p)}_{p}" for p in parts)
+
+
 def wordlist_name(policy: str, name: str) -> str:
     """The global a wordlist's matcher is bound to."""
-    return f"_WL_{policy}_{name}"
+    return gen_name("WL", policy, name)
 
 
 def table_name(policy: str, name: str) -> str:
-    """The global a table's lookup dict is bound to (its `else` row: the same name + `_else`)."""
-    return f"_TB_{policy}_{name}"
+    """The global a table's lookup dict is bound to."""
+    return gen_name("TB", policy, name)
+
+
+def table_else_name(policy: str, name: str) -> str:
+    """The global a table's `else` row is bound to."""
+    return gen_name("TE", policy, name)

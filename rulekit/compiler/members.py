@@ -53,8 +53,11 @@ def member_fields(program: Program, kind: str) -> tuple[str, ...] | None:
             if isinstance(node, n.Window):
                 # inside a window, the record name is each windowed subject: its value and `where` are the
                 # window's own business (a members window's `where` is added to its fields by the caller)
-                if node.func == "members" and _is(node.type, kind, True) and not _allowed(node, parent, True):
-                    return None
+                if node.func == "members" and _is(node.type, kind, True):
+                    if not _allowed(node, parent, True):
+                        return None
+                    if isinstance(parent, n.Attr) and parent.name not in fields:
+                        fields.append(parent.name)  # `members(…).id` read directly
                 continue
             if not isinstance(node, (n.This,)) and not _subject(node, kind):
                 as_list = _is(type_of(node) if hasattr(node, "type") else None, kind, True)

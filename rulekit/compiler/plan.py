@@ -103,6 +103,16 @@ class WindowTable:
         return self._members[kind]
 
 
+def _calls_matches(r: CheckedRule, program: Program) -> bool:
+    """Whether a rule (its lets and clauses, or a let of its policy) calls `matches()`."""
+    parts = [*(x.expr for x in r.lets.values()), *(u.expr for u in r.unless)]
+    parts += [x.expr for x in program.policy(r.policy).lets.values()]
+    parts += [c.expr for c in (r.when, r.evidence) if c is not None]
+    parts += [r.message.template] if r.message is not None else []
+    parts += [arg.expr for a in r.actions for arg in a.args]
+    return any(isinstance(x, n.Call) and x.func == "matches" for part in parts for x in walk(part))
+
+
 def _item_fields(e: n.Window) -> tuple[str, ...]:
     """The fields of the windowed subject that a window's value and `where` read, in first-read order."""
     out: list[str] = []
@@ -125,6 +135,7 @@ class KindPlan:
     evaluate: Callable[..., Any]  # (record, now, W, t_us) -> (violations, errors)
     observe: Callable[..., Any]  # (record, W, t_us) -> None: feeds the window store
     windows: tuple[WindowPlan, ...]
+    uses_regex: bool = False  # a rule calls `matches()`: each record gets a regex time budget
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +191,7 @@ def compile_program(program: Program) -> Plan:
         exec(compile(src, f"<rulekit:{kind}>", "exec"), consts.namespace, ns)  # noqa: S102 - our own generated code
         rt = program.registry.types[kind]
         assert rt.time_field is not None
-        kinds[kind] = KindPlan(kind, rt.time_field, tuple(r.descriptor for r in by_kind.get(kind, [])), src,
-                               ns["evaluate"], ns["observe"], mine)
+        rules = by_kind.get(kind, [])
+        kinds[kind] = KindPlan(kind, rt.time_field, tuple(r.descriptor for r in rules), src,
+                               ns["evaluate"], ns["observe"], mine, any(_calls_matches(r, program) for r in rules))
     return Plan(program, MappingProxyType(kinds), windows, compile_validators(program.registry), consts)

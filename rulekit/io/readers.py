@@ -41,6 +41,8 @@ from decimal import Decimal
 from pathlib import PurePath
 from typing import IO, Any, TextIO
 
+from rulekit import limits as _limits
+
 STDIN_NAME = "<stdin>"
 JSON_WHITESPACE = " \t\r\n"
 BOM = "\ufeff"
@@ -78,10 +80,60 @@ class _BadJSON(ValueError):
 
 
 def _reject_constant(name: str) -> Any:
-    raise _BadJSON(f"{name} is not a JSON number")
+    raise _BadJSON(f"not valid JSON: {name} is not a JSON number")
 
 
-_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
+def _parse_int(text: str) -> int:
+    digits = len(text) - (text[0] == "-")
+    if digits > _limits.active().number_digits:
+        raise _BadJSON(f"a number with {digits:,} digits; at most {_limits.active().number_digits} (limit `number-digits`)")
+    return int(text)
+
+
+def _parse_decimal(text: str) -> Decimal:
+    value = Decimal(text)
+    sign, digits, exponent = value.as_tuple()
+    if len(digits) > _limits.active().number_digits:
+        raise _BadJSON(f"a number with {len(digits):,} digits; at most {_limits.active().number_digits} (limit `number-digits`)")
+    magnitude = value.adjusted() if isinstance(exponent, int) else 0
+    if abs(magnitude) > _limits.active().number_exponent:
+        raise _BadJSON(f"a number of magnitude 10^{magnitude:,}; at most 10^{_limits.active().number_exponent} "
+                       "(limit `number-exponent`)")
+    return value
+
+
+_DECODER = json.JSONDecoder(parse_float=_parse_decimal, parse_int=_parse_int, parse_constant=_reject_constant)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _lone_surrogate(value: Any, path: str = "") -> str | None:
+    """The path of a string holding a lone surrogate (`"\\ud800"`: JSON, but no Unicode character), else None."""
+    if isinstance(value, str):
+        return path or "the value" if _SURROGATE.search(value) else None
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = _lone_surrogate(k, path) or _lone_surrogate(v, f"{path}.{k}" if path else str(k))
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _lone_surrogate(v, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def _checked(value: Any, text: str) -> str | None:
+    """Why a decoded record cannot be used although it is JSON, or None."""
+    if "\\u" in text:  # only `\\u` escapes can decode to lone surrogates: nothing to walk without one
+        where = _lone_surrogate(value)
+        if where is not None:
+            return f"`{_shown_path(where)}` holds a lone surrogate escape such as \\ud800, which is no Unicode character"
+    return None
+
+
+def _shown_path(path: str) -> str:
+    return _SURROGATE.sub("\ufffd", path)
 
 
 def read_records(path: str, stdin: TextIO | None = None) -> Iterator[InputRecord]:
@@ -166,17 +218,23 @@ def _read_json_lines(source: str, lines: Iterable[bytes | str], first_line: int)
 
 
 def _json_line_record(source: str, number: int, text: str) -> InputRecord:
+    if len(text) > _limits.active().record_bytes // 4 and len(text.encode("utf-8", "surrogatepass")) > _limits.active().record_bytes:
+        return InputRecord(source, number, None, f"the line has {len(text.encode('utf-8', 'surrogatepass')):,} bytes;"
+                           f" at most {_limits.active().record_bytes:,} (limit `record-bytes`)", "json")
     try:
         value = _DECODER.decode(text)
     except json.JSONDecodeError as e:
         return InputRecord(source, number, None, f"not valid JSON: "
                            f"{_JSON_MESSAGES.get(e.msg, e.msg)} (column {e.colno})", "json")
     except _BadJSON as e:
-        return InputRecord(source, number, None, f"not valid JSON: {e}", "json")
+        return InputRecord(source, number, None, str(e), "json")
     except RecursionError:
-        return InputRecord(source, number, None, "not valid JSON: nested too deeply", "json")
+        return InputRecord(source, number, None, "nested too deeply to read", "json")
     if not isinstance(value, dict):
         return InputRecord(source, number, None, f"expected a JSON object, got {_type_name(value)}", "json")
+    problem = _checked(value, text)
+    if problem is not None:
+        return InputRecord(source, number, None, problem, "json")
     return InputRecord(source, number, value, None, "json", text.rstrip("\r\n"))
 
 
@@ -185,7 +243,11 @@ def _json_line_record(source: str, number: int, text: str) -> InputRecord:
 
 def _read_json_file(source: str, handle: IO[bytes]) -> Iterator[InputRecord]:
     with handle:
-        raw = handle.read()
+        raw = handle.read(_limits.active().document_bytes + 1)
+    if len(raw) > _limits.active().document_bytes:
+        yield InputRecord(source, 1, None, f"the file is larger than {_limits.active().document_bytes:,} bytes (limit "
+                          "`document-bytes`); a file that large is better as JSON lines, which are streamed", "json")
+        return
     yield from _json_document(source, raw)
 
 
@@ -208,7 +270,7 @@ def _json_document(source: str, raw: bytes | str) -> Iterator[InputRecord]:
         yield InputRecord(source, e.lineno, None, _json_problem(e), "json")
         return
     except _ElementError as e:
-        yield InputRecord(source, e.line, None, f"not valid JSON: {e.problem}", "json")
+        yield InputRecord(source, e.line, None, e.problem, "json")
         return
     if elements is None:
         line = text.count("\n") + 1
@@ -220,7 +282,8 @@ def _json_document(source: str, raw: bytes | str) -> Iterator[InputRecord]:
         line += text.count("\n", last, start)
         last = start
         if isinstance(value, dict):
-            yield InputRecord(source, line, value, None, "json")
+            problem = _checked(value, text)
+            yield InputRecord(source, line, None if problem else value, problem, "json")
         elif is_array:
             yield InputRecord(source, line, None, f"array element {index} is {_type_name(value)}, not an object", "json")
         else:
@@ -250,7 +313,7 @@ def _decode_at(text: str, pos: int) -> tuple[Any, int]:
     except _BadJSON as e:
         raise _ElementError(text.count("\n", 0, pos) + 1, str(e)) from None
     except RecursionError:
-        raise _ElementError(text.count("\n", 0, pos) + 1, "nested too deeply") from None
+        raise _ElementError(text.count("\n", 0, pos) + 1, "nested too deeply to read") from None
 
 
 def _scan_document(text: str) -> tuple[bool, list[tuple[int, Any]]] | None:

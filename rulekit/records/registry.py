@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from types import MappingProxyType
 
 from rulekit import types as T
 from rulekit.diagnostics import Diagnostic, Span
 from rulekit.suggest import did_you_mean
 from rulekit.syntax import nodes as n
+
+#: Built-in types whose values the runtime makes (`find` returns matches): a policy cannot add fields to them.
+RUNTIME_TYPES = frozenset({"match"})
+
+
+def reserved_field_problem(name: str) -> str | None:
+    """Why `name` cannot be a field (E010), or None. Field names become attributes of the record values of both
+    validation paths, so Python keywords, names starting with `_` and the attributes of record classes are out."""
+    if name.startswith("_"):
+        return f"field names cannot start with `_` (`{name}`): rulekit keeps such names for itself"
+    if keyword.iskeyword(name):
+        return f"`{name}` is a reserved word and cannot be a field name"
+    if name in _record_attributes():
+        return f"`{name}` is the name of a built-in attribute of records and cannot be a field name"
+    return None
+
+
+@cache
+def _record_attributes() -> frozenset[str]:
+    from pydantic import BaseModel  # the models of Engine.record_model: their attributes are taken too
+
+    from rulekit.records.base import RecordBase
+
+    return frozenset(a for a in (*dir(RecordBase), *dir(BaseModel)) if not a.startswith("_"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +125,11 @@ class RegistryBuilder:
         diags: list[Diagnostic] = []
         pending: list[tuple[_Draft, n.FieldDecl]] = []
         for d in decls:
+            if not builtin and d.name in RUNTIME_TYPES:
+                diags.append(Diagnostic("E010", f"`{d.name}` is built in and made by the runtime (`find` returns it); "
+                                        "a policy cannot add fields to it", d.span,
+                                        "declare a record of your own for the data you need"))
+                continue
             rt = self._drafts.get(d.name)
             if rt is None:
                 rt = self._drafts[d.name] = _Draft(d.name, {}, d.time_field, builtin, d.span)
@@ -108,6 +139,11 @@ class RegistryBuilder:
             elif d.time_field is not None:
                 rt.time_field = d.time_field
             for f in d.fields:
+                problem = None if builtin else reserved_field_problem(f.name)
+                if problem is not None:
+                    diags.append(Diagnostic("E010", problem, f.span, f"rename the field, e.g. `{f.name.strip('_')}_value`"
+                                            if f.name.strip("_") else None))
+                    continue
                 if f.name in rt.fields:
                     prev = rt.fields[f.name]
                     where = "built in" if rt.builtin and prev.span.file.endswith("builtin.rule") else \

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import threading
+import time
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -94,12 +96,33 @@ def to_date(dt: datetime) -> date:
     return dt.astimezone(values.PLATFORM_TZ).date()
 
 
+class RegexBudget(threading.local):
+    """The regex time one record may spend, over all its `matches()` calls (limit `regex-seconds`); per thread,
+    since one engine serves several."""
+
+    seconds = 1.0
+    deadline = math.inf
+
+    def start(self, seconds: float) -> None:
+        """A new record: its budget starts now (the clock is read once per record, only by kinds with regexes)."""
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds
+
+
+REGEX_BUDGET = RegexBudget()
+
+
 def regex_search(rx: Any, s: str) -> bool:
-    """`matches(s, re"…")`: search with a time limit; hitting it makes the rule undetermined."""
+    """`matches(s, re"…")`: search within what is left of the record's regex budget; when it is spent, the rule
+    is undetermined."""
+    left = REGEX_BUDGET.deadline - time.monotonic() if REGEX_BUDGET.deadline != math.inf else REGEX_BUDGET.seconds
     try:
-        return rx.search(s, timeout=0.25) is not None
+        if left <= 0:
+            raise TimeoutError
+        return rx.search(s, timeout=left) is not None
     except TimeoutError:
-        raise Undetermined(f"regex {rx.pattern!r} ran past its time limit") from None
+        raise Undetermined(f're"{rx.pattern}" ran past the regex time of the record '
+                           f"({REGEX_BUDGET.seconds:g} s, limit `regex-seconds`)") from None
 
 
 # ---- rendering by static type (LANGUAGE §6, §9) ---------------------------------------------

@@ -58,7 +58,8 @@ def _describe_expected(expected: set[str]) -> str:
 
 def _prev_token(text: str, pos: int) -> str:
     """The source token ending just before `pos` (skipping blanks and comments)."""
-    before = text[:pos]
+    # only the end of the text can hold the token: a bounded window keeps the backward search linear in the file
+    before = text[max(0, pos - 400):pos]
     before = re.sub(r"#[^\n]*$", "", before, flags=re.M).rstrip()
     m = re.search(r'(re"(?:[^"\\]|\\.)*"|"(?:[^"\\]|\\.)*"|¥?[\w.%]+|\?\?|[=!<>]=|=>|->|\.\.|\S)$', before)
     return m.group(1) if m else ""

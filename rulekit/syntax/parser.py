@@ -12,6 +12,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput, UnexpectedToken
 
 from rulekit.diagnostics import Diagnostic, Span
+from rulekit.limits import active as active_limits
 from rulekit.resources import grammar_path
 from rulekit.syntax import nodes as n
 from rulekit.syntax.errors import KEYWORDS, ParseFailure, syntax_diagnostic
@@ -75,6 +76,9 @@ def parse(text: str, path: str = "<input>") -> tuple[n.SourceFile | None, list[D
         text = text[1:]
     try:
         tree = _lark().parse(text, start="start", on_error=_keyword_as_name)
+        too_deep = _too_deep(tree, path)
+        if too_deep is not None:
+            return None, [too_deep]
         items = tuple(_Builder(path, text).item(t) for t in tree.children)
     except UnexpectedInput as e:
         return None, [syntax_diagnostic(e, text, path)]
@@ -85,9 +89,37 @@ def parse(text: str, path: str = "<input>") -> tuple[n.SourceFile | None, list[D
     return n.SourceFile(path, items, _comments(text), blanks), []
 
 
+def _too_deep(tree: Tree, path: str) -> Diagnostic | None:
+    """E001 for the first part of a file nested deeper than the `expression-depth` limit (walked without recursion:
+    every later stage recurses over the tree, so nothing deeper reaches them)."""
+    limit = active_limits().expression_depth
+    todo: list[tuple[Tree | Token, int, Tree]] = [(tree, 0, tree)]
+    while todo:
+        node, depth, anchor = todo.pop()
+        if not isinstance(node, Tree):
+            continue
+        if depth <= _CLAUSE_DEPTH:
+            anchor = node  # the diagnostic points at the clause the deep expression is in, not deep inside it
+        if depth > limit:
+            m = anchor.meta
+            line, col = (m.line, m.column) if not getattr(m, "empty", True) else (0, 0)
+            return Diagnostic("E001", f"this expression is nested more than {limit} levels deep "
+                              "(limit `expression-depth`)", Span(path, line, col, line, col + 1),
+                              "split it into `let`s, or join many conditions with `any`/`all` over a list")
+        todo.extend((c, depth + 1, anchor) for c in node.children)
+    return None
+
+
+#: How deep a clause's expression starts in a file's tree (file, policy, rule, clause).
+_CLAUSE_DEPTH = 4
+
+
 def parse_expr(text: str, path: str = "<expr>") -> n.Expr:
     """Parse one expression (used by tests and the REPL-like `explain`)."""
     tree = _lark().parse(text, start="expr", on_error=_keyword_as_name)
+    too_deep = _too_deep(tree, path)
+    if too_deep is not None:
+        raise ParseFailure(too_deep)
     return _Builder(path, text).expr(tree)
 
 
@@ -309,19 +341,32 @@ class _Builder(ExprBuilder):
         if d == "json_object":
             out: dict[str, Any] = {}
             for p in t.children:
-                out[json.loads(str(p.children[0]))] = self.json(p.children[1])
+                out[self._json_string(p.children[0])] = self.json(p.children[1])
             return out
         if d == "json_array":
             return [self.json(c) for c in t.children]
         if d == "json_string":
-            try:
-                return json.loads(str(t.children[0]))
-            except json.JSONDecodeError as e:
-                raise self.fail(t.children[0], f"invalid JSON string: {e.msg}") from None
+            return self._json_string(t.children[0])
         if d == "json_number":
             s = str(t.children[0])
+            lim = active_limits()
+            digits = len(re.sub(r"[eE].*|[^0-9]", "", s))
+            exponent = re.search(r"[eE]([+-]?\d+)", s)
+            if digits > lim.number_digits or (exponent and len(exponent[1].lstrip("+-")) > 6):
+                raise self.fail(t.children[0], f"a number with {digits:,} digits; at most {lim.number_digits} "
+                                "(limit `number-digits`)")
             return int(s) if re.fullmatch(r"-?\d+", s) else Decimal(s)
         return {"json_true": True, "json_false": False, "json_null": None}[d]
+
+    def _json_string(self, tok: Token) -> str:
+        """A JSON string token of a `given` (a key or a value); a bad escape or control character is E001."""
+        try:
+            value = json.loads(str(tok))
+        except json.JSONDecodeError as e:
+            raise self.fail(tok, f"invalid JSON string: {e.msg.lower()}") from None
+        if not isinstance(value, str):
+            raise self.fail(tok, "invalid JSON string")
+        return value
 
     def _sub_expr(self, tok: Token, src: str, offset: int) -> n.Expr:
         line = self.line_shift or tok.line
@@ -332,4 +377,8 @@ class _Builder(ExprBuilder):
             d = syntax_diagnostic(e, src, self.path)
             span = Span(self.path, line, d.span.col + col_shift, line, d.span.end_col + col_shift)
             raise ParseFailure(Diagnostic("E001", d.message + " (in an interpolation)", span, d.help)) from None
+        too_deep = _too_deep(tree, self.path)
+        if too_deep is not None:
+            raise ParseFailure(Diagnostic("E001", too_deep.message, Span(self.path, line, col_shift + 1, line,
+                                                                          col_shift + 2), too_deep.help))
         return _Builder(self.path, src, line, col_shift).expr(tree)

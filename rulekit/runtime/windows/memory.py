@@ -12,6 +12,13 @@ from rulekit.runtime.windows.layouts import NEVER, Window, layout
 from rulekit.runtime.windows.store import WindowHandle, WindowSpec, WindowStore
 
 
+def _whole(value: Any) -> int:
+    """A time of the snapshot: an int (ValueError otherwise; `bool` is not one)."""
+    if type(value) is not int:
+        raise ValueError(f"a time that is not whole microseconds: {type(value).__name__}")
+    return value
+
+
 class MemoryWindowStore(WindowStore):
     """The default window store: everything in this process's memory.
 
@@ -138,10 +145,10 @@ class MemoryWindowStore(WindowStore):
                 window.exp_t = deque(r[0] for r in reminders)
                 window.exp_k = deque(r[1] for r in reminders)
                 window.late = []
-                window.cutoff = NEVER if wd["cutoff"] is None else wd["cutoff"]
-            store.watermark = doc.get("watermark")
-            store.watermarks = {str(k): int(v) for k, v in (doc.get("watermarks") or {}).items()}
+                window.cutoff = NEVER if wd["cutoff"] is None else _whole(wd["cutoff"])
+            store.watermark = None if doc.get("watermark") is None else _whole(doc["watermark"])
+            store.watermarks = {str(k): _whole(v) for k, v in (doc.get("watermarks") or {}).items()}
             store.meta = dict(doc.get("meta") or {})
-        except (KeyError, TypeError, IndexError) as e:
-            raise ValueError(f"{path}: a damaged window-state snapshot ({e})") from None
+        except (KeyError, TypeError, IndexError, AttributeError, ArithmeticError, ValueError) as e:
+            raise ValueError(f"{path}: a damaged window-state snapshot ({type(e).__name__}: {e})") from None
         return store

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -14,14 +15,21 @@ from typing import Any
 from rulekit.values import MISSING
 
 SNAPSHOT_FORMAT = "rulekit-window-state"
-SNAPSHOT_VERSION = 2
+SNAPSHOT_VERSION = 3  # 3: a checksum over the document
 
 RecordDecoder = Callable[[str, dict[str, Any]], Any]
 
 
+def _digest(doc: dict[str, Any]) -> str:
+    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def write(path: Path, state: dict[str, Any]) -> None:
-    """Write a snapshot document (the store's state) to `path` atomically: a temporary file, then a rename."""
+    """Write a snapshot document (the store's state) to `path` atomically: a temporary file, then a rename. The
+    document ends with the SHA-256 of the rest (`checksum`), so a changed or cut file is refused on restore."""
     doc = {"format": SNAPSHOT_FORMAT, "version": SNAPSHOT_VERSION, **state}
+    doc["checksum"] = _digest(doc)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -42,12 +50,18 @@ def read(path: Path) -> dict[str, Any]:
             doc = json.load(f)
     except json.JSONDecodeError as e:
         raise ValueError(f"{path}: not a rulekit window-state snapshot ({e.msg})") from None
+    except (UnicodeDecodeError, RecursionError):
+        raise ValueError(f"{path}: not a rulekit window-state snapshot") from None
     if not isinstance(doc, dict) or doc.get("format") != SNAPSHOT_FORMAT:
         raise ValueError(f"{path}: not a rulekit window-state snapshot")
     if doc.get("version") != SNAPSHOT_VERSION:
         raise ValueError(
             f"{path}: window-state snapshot version {doc.get('version')}; this rulekit reads {SNAPSHOT_VERSION}"
         )
+    checksum = doc.pop("checksum", None)
+    if checksum != _digest(doc):
+        raise ValueError(f"{path}: the window-state snapshot was changed or damaged (its checksum does not match);"
+                         " restore from another snapshot or start without one")
     return doc
 
 
