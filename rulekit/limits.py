@@ -16,7 +16,8 @@ class Limits:
     record_bytes: int = 8 * 1024 * 1024
     #: bytes of one `.json` document read whole (JSON lines and CSV are streamed)
     document_bytes: int = 512 * 1024 * 1024
-    #: digits of a JSON number (integer digits, or the digits of a decimal's coefficient)
+    #: digits of a decimal's coefficient in a JSON number, and of any number in `given` test data (integers in
+    #: records are bounded by Python at 4,300 digits)
     number_digits: int = 100
     #: the largest power of ten of a JSON number (`1E+400` is beyond the default)
     number_exponent: int = 100

@@ -79,6 +79,7 @@ class Stream:
             now = _aware(now())
         self.intake = intake
         self.now = _aware(now)
+        self._now_us = event_us(self.now)
         self.store: WindowStore = store if store is not None else MemoryWindowStore()
         self.lateness_us = int(lateness.total_seconds() * 1000000)
         self.limits = limits
@@ -198,7 +199,7 @@ class Stream:
         if plan.windows:
             ev: datetime = getattr(rec, plan.time_field)
             tu = event_us(ev)
-            if tu - self._skew_us > event_us(now):
+            if tu - self._skew_us > (self._now_us if now is self.now else event_us(now)):
                 return invalid_report(k, rec.id, (
                     f"{k}.{plan.time_field}: {ev.isoformat()} is more than "
                     f"{values.render_duration(self.limits.max_clock_skew)} after now ({now.isoformat()}); an event "

@@ -83,14 +83,9 @@ def _reject_constant(name: str) -> Any:
     raise _BadJSON(f"not valid JSON: {name} is not a JSON number")
 
 
-def _parse_int(text: str) -> int:
-    digits = len(text) - (text[0] == "-")
-    if digits > _limits.active().number_digits:
-        raise _BadJSON(f"a number with {digits:,} digits; at most {_limits.active().number_digits} (limit `number-digits`)")
-    return int(text)
-
-
 def _parse_decimal(text: str) -> Decimal:
+    if len(text) <= 30 and "e" not in text and "E" not in text:
+        return Decimal(text)  # the usual money amount: nothing to check
     value = Decimal(text)
     sign, digits, exponent = value.as_tuple()
     if len(digits) > _limits.active().number_digits:
@@ -102,7 +97,12 @@ def _parse_decimal(text: str) -> Decimal:
     return value
 
 
-_DECODER = json.JSONDecoder(parse_float=_parse_decimal, parse_int=_parse_int, parse_constant=_reject_constant)
+#: Integers are Python's (it refuses more than 4,300 digits; `_json_line_record` says so); decimals are checked
+#: against the limits, cheaply when they are short and have no exponent.
+_DECODER = json.JSONDecoder(parse_float=_parse_decimal, parse_constant=_reject_constant)
+_TOO_MANY_DIGITS = "Exceeds the limit"
+
+_BIG_INT = "an integer with more than 4,300 digits (Python's bound on reading integers)"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -230,6 +230,10 @@ def _json_line_record(source: str, number: int, text: str) -> InputRecord:
         return InputRecord(source, number, None, str(e), "json")
     except RecursionError:
         return InputRecord(source, number, None, "nested too deeply to read", "json")
+    except ValueError as e:  # Python's own bound on integer digits
+        if _TOO_MANY_DIGITS not in str(e):
+            raise
+        return InputRecord(source, number, None, _BIG_INT, "json")
     if not isinstance(value, dict):
         return InputRecord(source, number, None, f"expected a JSON object, got {_type_name(value)}", "json")
     problem = _checked(value, text)
@@ -314,6 +318,10 @@ def _decode_at(text: str, pos: int) -> tuple[Any, int]:
         raise _ElementError(text.count("\n", 0, pos) + 1, str(e)) from None
     except RecursionError:
         raise _ElementError(text.count("\n", 0, pos) + 1, "nested too deeply to read") from None
+    except ValueError as e:
+        if _TOO_MANY_DIGITS not in str(e):
+            raise
+        raise _ElementError(text.count("\n", 0, pos) + 1, _BIG_INT) from None
 
 
 def _scan_document(text: str) -> tuple[bool, list[tuple[int, Any]]] | None:
