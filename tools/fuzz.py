@@ -36,11 +36,22 @@ def _alarm(signum: int, frame: Any) -> None:
     raise _Hang
 
 
+def _warm_up() -> None:
+    import rulekit
+    from rulekit.cli import build_parser
+    from rulekit.syntax.parser import _lark
+
+    _lark()
+    build_parser()
+    rulekit.load()
+
+
 def _work(job: tuple[str, int, int]) -> list[tuple[str, int, str]]:
     mode, start, count = job
     signal.signal(signal.SIGALRM, _alarm)
     seeds = fuzzgen.seeds()
     temps = fuzzgen.templates()
+    _warm_up()  # a new worker builds the parser and imports everything before any case is timed
     failures = []
     with tempfile.TemporaryDirectory() as d:
         work = Path(d)
@@ -83,9 +94,11 @@ def main() -> int:
     crashed = 0
     with multiprocessing.get_context("spawn").Pool(a.jobs, maxtasksperchild=5) as pool:
         results = [pool.apply_async(_work, (j,)) for j in jobs]
-        for j, r in zip(jobs, results, strict=True):
+        for done, (j, r) in enumerate(zip(jobs, results, strict=True), start=1):
             try:
                 failures += r.get(timeout=3600)
+                if done % 50 == 0:
+                    print(f"  {done}/{len(jobs)} chunks, {len(failures)} failures so far", file=sys.stderr, flush=True)
             except Exception as e:  # noqa: BLE001 - a worker that died: a crash in that chunk
                 crashed += 1
                 failures.append((j[0], j[1], f"worker died on seeds {j[1]}..{j[1] + j[2] - 1}: {e!r}"))
