@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rulekit import types as T
-from rulekit.runtime import support
+from rulekit.runtime import calendar, support
 from rulekit.syntax import nodes as n
 
 SUMMABLE = ("int", "decimal", "money", "weight", "duration")
@@ -141,6 +141,20 @@ def _check_count(s: Signature) -> T.Type:
     return T.INT
 
 
+def _check_business_duration(s: Signature) -> T.Type:
+    if s.arity(3):
+        s.want(0, ("datetime",), "a datetime")
+        s.want(1, ("datetime",), "a datetime")
+        s.want(2, ("string",), 'the daily service hours, e.g. "08:00-23:00"')
+        hours = s.call.args[2]
+        if isinstance(hours, n.Literal) and hours.kind == "string":  # other strings are checked when evaluated
+            try:
+                calendar.parse_hours(hours.value)
+            except ValueError as e:
+                s.error(f"`business_duration`: {e}", hours.span)
+    return T.DURATION
+
+
 def render_kind(t: T.Type | None) -> str:
     """How the runtime renders values of a static type (`support.render`)."""
     if t is None:
@@ -213,6 +227,8 @@ BUILTINS: dict[str, Builtin] = {b.name: b for b in (
     Builtin("date", _unary(("datetime",), "a datetime", T.DATE), _fmt("{h}({0})"), support.to_date),
     Builtin("join", _check_join, _emit_join, support.join),
     Builtin("sum", _check_sum, _emit_sum, support.total),
+    Builtin("width", _strings(1, T.INT), _fmt("{h}({0})"), calendar.width),
+    Builtin("business_duration", _check_business_duration, _emit_call, calendar.business_duration),
 )}
 
 #: The window aggregates (`count(order by ip within 10m)`, LANGUAGE §4.4).

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from rulekit import __version__
-from rulekit.commands import check, explain, fmt, lint, rule, schema, test
+from rulekit.commands import adapt, check, explain, fmt, lint, rule, schema, test
 from rulekit.commands.common import EXIT_OK, EXIT_USAGE, UsageError
+from rulekit.commands.inputs import add_input_options
 
 
 def _config_options(p: argparse.ArgumentParser) -> None:
@@ -48,6 +49,9 @@ EPILOGS = {
     "lint": ("rulekit lint --now 2025-06-10T12:00:00+08:00 examples/",
              "rulekit lint -p policies/ --format sarif -o findings.sarif --baseline known.json listings.jsonl",
              "0 below --fail-on, 1 at or above it, 2 bad policies, bad configuration or usage"),
+    "adapt": ("rulekit adapt --adapter doudian-export examples/doudian/orders.csv",
+              "rulekit adapt --adapter my-platform.toml --encoding gb18030 export.csv -o orders.jsonl",
+              "0 every record converted, 1 some records could not be converted (named on stderr), 2 usage"),
     "explain": ("rulekit explain --subject order --now 2025-06-10T12:00:00+08:00 order.json",
                 "rulekit explain -p policies/ --index 3 orders.jsonl",
                 "0 explained (an invalid record is explained too), 2 bad policies or usage"),
@@ -95,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="also list passing tests")
     p.set_defaults(func=test.run)
 
-    p = _command(sub, "lint", "evaluate records from JSON, JSONL or CSV files")
+    p = _command(sub, "lint", "evaluate records from JSON, JSONL, CSV or XLSX files")
     p.add_argument("-p", "--policies", action="append", metavar="PATH",
                    help="policy file or directory (repeatable; default: the configured `policies`, else the "
                         "bundled standard policies)")
@@ -130,8 +134,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="text format: the table of every rule that fired or was undetermined")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="text format: the totals line only; no notes on stderr (warnings still)")
+    add_input_options(p)
     p.add_argument("files", nargs="+", metavar="FILE", help="input files or directories; - reads standard input")
     p.set_defaults(func=lint.run)
+
+    p = _command(sub, "adapt", "convert platform data through an adapter into records (JSON lines)")
+    p.add_argument("-p", "--policies", action="append", metavar="PATH",
+                   help="policies that declare more record fields (default: the bundled policies' records)")
+    _config_options(p)
+    add_input_options(p)
+    p.add_argument("--list", action="store_true", help="list the shipped adapters and exit")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the records to FILE instead of standard output")
+    p.add_argument("files", nargs="*", metavar="FILE", help="input files; - reads standard input")
+    p.set_defaults(func=adapt.run)
 
     p = _command(sub, "explain", "show why each rule fired or not for one record")
     p.add_argument("-p", "--policies", action="append", metavar="PATH", help="policy file or directory (repeatable)")

@@ -103,14 +103,17 @@ class Engine:
 
 def load(*paths: str | Path, lateness: timedelta = timedelta(0), select: Sequence[str] = (),
          limits: Limits = DEFAULT_LIMITS,
-         ignore: Sequence[str] = (), severity: Mapping[str, str] | None = None) -> Engine:
+         ignore: Sequence[str] = (), severity: Mapping[str, str] | None = None,
+         absent: Mapping[str, Iterable[str]] | None = None) -> Engine:
     """Load, check and compile a policy set (files or directories; none: the standard policies).
 
     `select`/`ignore` keep only some rules (rule ids, policy ids or globs such as `ad_law.*`); `severity`
-    overrides the severity of rules by id. Raises PolicyError carrying every diagnostic when the policies
-    have errors.
+    overrides the severity of rules by id. `absent` ({"order": ["weight"]}, an adapter's `absent`) names
+    built-in fields that the input does not have: they become optional, and rules that need them are
+    undetermined on those records. Raises PolicyError carrying every diagnostic when the policies have errors.
     """
-    program = load_program(paths or (standard_policies(),))
+    gaps = {kind: frozenset(fields) for kind, fields in (absent or {}).items()}
+    program = load_program(paths or (standard_policies(),), gaps or None)
     if select or ignore or severity:
         program = program.restricted(lambda rid: selected(rid, select, ignore), severity)
     return Engine(compile_program(program), lateness=lateness, limits=limits)

@@ -94,10 +94,12 @@ def _policy_file_problem(f: Path, root: Path, named: bool, limit: int) -> str | 
     return None
 
 
-def load_program(paths: Iterable[str | Path]) -> Program:
-    """Read, parse and check a policy set; every diagnostic is in `Program.diagnostics`."""
+def load_program(paths: Iterable[str | Path], absent: Mapping[str, frozenset[str]] | None = None) -> Program:
+    """Read, parse and check a policy set; every diagnostic is in `Program.diagnostics`.
+
+    `absent`: built-in fields the input source does not have, which become optional (`check`)."""
     sources, diags = read_policies(paths)
-    return check(sources.files, sources.texts, sources.wordlists, sources.builtin, diags)
+    return check(sources.files, sources.texts, sources.wordlists, sources.builtin, diags, absent)
 
 
 def _wordlist_sources(sf: n.SourceFile) -> list[n.Literal]:

@@ -52,7 +52,7 @@ def test_no_policies_is_a_usage_error_not_a_pass(tmp_path: Path) -> None:
         assert r.returncode == 2, (cmd, r.stdout, r.stderr)
         assert "no policies here" in r.stderr and "--bundled" in r.stderr
     r = cli("check", "--bundled", cwd=tmp_path)
-    assert r.returncode == 0 and r.stdout.strip().startswith("ok: 14 files")
+    assert r.returncode == 0 and r.stdout.strip().startswith("ok: 15 files")
 
 
 def test_bare_fmt_writes_only_under_the_current_directory(tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_lint_dot_passes_over_environments_hidden_and_ignored_files(tmp_path: Pa
             ".", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert [json.loads(line)["id"] for line in r.stdout.splitlines()] == ["a"]
-    assert "skipped 2 files that are not .json, .jsonl, .ndjson or .csv" in r.stderr
+    assert "skipped 2 files that are not .json, .jsonl, .ndjson, .csv or .xlsx" in r.stderr
     assert "README.md" in r.stderr and "p.rule" in r.stderr
 
 
@@ -415,7 +415,7 @@ def test_a_message_cannot_show_a_record_as_python_text(tmp_path: Path) -> None:
 
 
 def test_rule_ids_are_never_cut_at_80_columns(tmp_path: Path) -> None:
-    r = cli("lint", "--now", NOW, "--fail-on", "never", "--statistics", REPO / "examples", cwd=tmp_path,
+    r = cli("lint", "--now", NOW, "--fail-on", "never", "--statistics", *sorted((REPO / "examples").glob("*.jsonl")), cwd=tmp_path,
             env={"FORCE_COLOR": "1", "COLUMNS": "80"})
     plain = __import__("re").sub(r"\x1b\[[0-9;]*m", "", r.stdout)
     for rule in ("logistics.free_shipping_no_remote_exclusion", "ad_law.medical_words_description"):

@@ -38,6 +38,10 @@ def embedded(page: str) -> dict[str, Any]:
     return data  # type: ignore[no-any-return]
 
 
+#: the bundled example records (examples/doudian holds raw 抖店 data, read through adapters)
+EXAMPLES = sorted((REPO / "examples").glob("*.jsonl"))
+
+
 def listings(n: int, title: str = "全网最低价 蓝牙耳机") -> list[dict[str, Any]]:
     return [{"id": f"L-{i:05d}", "shop_id": f"S-{i % 37}", "title": title if i % 3 else "纯棉短袖T恤 宽松圆领",
              "description": "", "category": "数码", "price": 59, "images": [],
@@ -45,12 +49,12 @@ def listings(n: int, title: str = "全网最低价 蓝牙耳机") -> list[dict[s
 
 
 def test_page_is_self_contained_and_carries_every_finding(tmp_path: Path) -> None:
-    page = render(tmp_path, REPO / "examples").read_text(encoding="utf-8")
+    page = render(tmp_path, *EXAMPLES).read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
     assert "<link" not in page and "<script src" not in page
     assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', page), "the page must not fetch anything"
     data = embedded(page)
-    jsonl = run_cli("lint", "--now", NOW, "--fail-on", "never", "--format", "jsonl", REPO / "examples").stdout
+    jsonl = run_cli("lint", "--now", NOW, "--fail-on", "never", "--format", "jsonl", *EXAMPLES).stdout
     reports = [json.loads(line) for line in jsonl.splitlines()]
     with_findings = [r for r in reports if r["violations"] or r["errors"]]
     assert [(r["id"], r["kind"]) for r in data["rows"]] == [(r["id"], r["kind"]) for r in with_findings]
@@ -107,7 +111,7 @@ def rows_shown(browser: Any) -> list[list[str]]:
 
 
 def test_examples_page_loads_draws_and_searches(browser: Any, tmp_path: Path) -> None:
-    path = render(tmp_path, REPO / "examples")
+    path = render(tmp_path, *EXAMPLES)
     open_page(browser, path)
     assert browser.title == "rulekit lint report"
     counts = browser.execute_script(
@@ -192,7 +196,7 @@ def test_output_option_writes_any_format_and_never_over_an_input(tmp_path: Path)
 
 
 def test_readable_at_a_phones_width(browser: Any, tmp_path: Path) -> None:
-    path = render(tmp_path, REPO / "examples")
+    path = render(tmp_path, *EXAMPLES)
     browser.set_window_size(390, 844)
     try:
         open_page(browser, path)

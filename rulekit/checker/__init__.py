@@ -27,11 +27,15 @@ __all__ = ["CheckedPolicy", "CheckedRule", "CheckedWordlist", "Program", "check"
 
 def check(files: tuple[n.SourceFile, ...], texts: Mapping[str, str],
           wordlists: Mapping[tuple[str, str], tuple[Entry, ...]], builtin: n.SourceFile,
-          diagnostics: list[Diagnostic] = ()) -> Program:  # type: ignore[assignment]
-    """Check parsed files together as one policy set (their wordlist files already read by the loader)."""
+          diagnostics: list[Diagnostic] = (),  # type: ignore[assignment]
+          absent: Mapping[str, frozenset[str]] | None = None) -> Program:
+    """Check parsed files together as one policy set (their wordlist files already read by the loader).
+
+    `absent` names built-in fields that the input source does not have (an adapter's `[absent]`): they are
+    optional in this program, so the rules that read them are undetermined on such records (LANGUAGE §4.3)."""
     diags = list(diagnostics)
     error = partial(add_diagnostic, diags)
-    records = RegistryBuilder()
+    records = RegistryBuilder(absent)
     problems = records.declare([i for i in builtin.items if isinstance(i, n.RecordDecl)], builtin=True)
     if problems:
         raise RuntimeError(f"the built-in record declarations do not check: {problems}")

@@ -104,11 +104,14 @@ def limits_of(config: Any, flags: Sequence[str] | None = None) -> Limits:
 
 
 def load_engine(paths: Sequence[str], lateness: timedelta = timedelta(0), *, select: Sequence[str] = (),
-                ignore: Sequence[str] = (), severity: Any = None, limits: Limits | None = None) -> Any:
-    """The engine of the policies (the selected rules of them), or None after printing why they do not load."""
+                ignore: Sequence[str] = (), severity: Any = None, limits: Limits | None = None,
+                absent: Any = None) -> Any:
+    """The engine of the policies (the selected rules of them), or None after printing why they do not load.
+
+    `absent`: built-in fields the input source does not have (an adapter's), optional in this engine."""
     try:
         engine = load(*paths, lateness=lateness, select=select, ignore=ignore, severity=severity,
-                      limits=limits or active_limits())
+                      limits=limits or active_limits(), absent=absent)
         warn_unmatched(engine, select, ignore, severity)
         return engine
     except PolicyError as e:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from rulekit import __version__
+from rulekit.adapters.sniff import suggest
 from rulekit.commands.common import (
     EXIT_FAIL,
     EXIT_OK,
@@ -24,11 +25,12 @@ from rulekit.commands.common import (
     policy_paths,
     selection,
 )
+from rulekit.commands.inputs import Inputs, inputs_of
 from rulekit.io.baseline import Baseline, BaselineError, finding, write_baseline
 from rulekit.io.csvrows import typed_row
 from rulekit.io.formats import write_reports
 from rulekit.io.html import RunInfo
-from rulekit.io.readers import InputRecord, read_records
+from rulekit.io.readers import InputRecord
 from rulekit.io.sarif import display_path
 from rulekit.io.suppressions import SuppressionError, Suppressions
 from rulekit.paths import expand
@@ -37,7 +39,7 @@ from rulekit.runtime.report import Report, invalid_report
 from rulekit.suggest import did_you_mean
 from rulekit.values import PLATFORM_TZ
 
-INPUT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv")
+INPUT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".xlsx")
 
 
 def input_files(files: list[str], exclude: list[str] | None = None, base: Path | None = None
@@ -49,7 +51,7 @@ def input_files(files: list[str], exclude: list[str] | None = None, base: Path |
     if found.missing:
         raise UsageError(f"no such input file: {found.missing[0]}")
     if found.empty:
-        raise UsageError(f"no .json, .jsonl or .csv files under {found.empty[0]}")
+        raise UsageError(f"no .json, .jsonl, .csv or .xlsx files under {found.empty[0]}")
     return [str(f) for f, _ in found.files], found.skipped
 
 
@@ -65,18 +67,26 @@ def typed_input(engine: Any, rec: InputRecord, subject: str | None) -> tuple[Any
 
 
 def reports(engine: Any, files: list[str], subject: str | None, now: datetime, lateness: timedelta,
-            progress: Callable[[], None] | None = None) -> Iterator[tuple[InputRecord, Report]]:
+            progress: Callable[[], None] | None = None, inputs: Inputs | None = None
+            ) -> Iterator[tuple[InputRecord, Report]]:
     """One stream over every input file in order: each input record with its report."""
     stream = engine.stream(now=now, lateness=lateness)
+    inputs = inputs or Inputs()
+    if inputs.adapter is not None:
+        subject = inputs.adapter.kind
     for f in files:
-        for rec in read_records(f, stdin=sys.stdin):
+        for rec in inputs.records(f, engine.program.registry):
             if rec.data is None:
-                rep = invalid_report(subject, None, rec.error or "unreadable record")
+                rep = invalid_report(subject, rec.record_id, rec.error or "unreadable record")
             else:
                 data, kind, problem = typed_input(engine, rec, subject)
                 rid = rec.data.get("id")
                 rep = stream.push(data, kind=kind) if problem is None else \
                     invalid_report(kind, rid if isinstance(rid, str) else None, problem)
+                if rep.kind is None and inputs.adapter is None:
+                    hint = suggest(rec.data, rec.format)
+                    if hint is not None:
+                        rep = invalid_report(None, rep.id, f"{rep.errors[0].message}; {hint}")
             if progress is not None:
                 progress()
             yield rec, rep
@@ -94,10 +104,17 @@ def run(a: argparse.Namespace) -> int:
     lateness = parse_duration(late, "--lateness") if late else timedelta(0)
     select, ignore = selection(a, config)
     limits = limits_of(config, a.limit)
+    inputs = inputs_of(a)
+    if inputs.adapter is not None and a.fix:
+        raise UsageError("--fix rewrites JSON lines; it cannot rewrite what an adapter reads")
     engine = load_engine(policy_paths(a.policies, config), lateness, select=select, ignore=ignore,
-                         severity=config.severity, limits=limits)
+                         severity=config.severity, limits=limits, absent=inputs.absent)
     if engine is None:
         return EXIT_USAGE
+    inputs.check(engine.program.registry, a.subject)
+    note = inputs.note(engine.program)
+    if note and not a.quiet:
+        print(f"rulekit lint: {note}", file=sys.stderr)
     if a.subject is not None and a.subject not in engine.kinds:
         hint = did_you_mean(a.subject, engine.kinds)
         raise UsageError(f"--subject: unknown kind `{a.subject}`" + (f"; {hint}" if hint else
@@ -106,7 +123,7 @@ def run(a: argparse.Namespace) -> int:
     if skipped and not a.quiet:
         shown = ", ".join(str(p) for p in skipped[:5]) + (f", and {len(skipped) - 5} more" if len(skipped) > 5 else "")
         print(f"rulekit lint: skipped {len(skipped)} file{'s' * (len(skipped) != 1)} that {'are' if len(skipped) != 1 else 'is'} "
-              f"not .json, .jsonl, .ndjson or .csv: {shown}", file=sys.stderr)
+              f"not .json, .jsonl, .ndjson, .csv or .xlsx: {shown}", file=sys.stderr)
     out = _open_output(a.output, files)
     bar, progress = _progress_bar(a, out)
     fix_out = None
@@ -121,7 +138,7 @@ def run(a: argparse.Namespace) -> int:
     suppressions = _suppressions(a.suppressions or (str(config.suppressions) if config.suppressions else None), today)
     run = RunInfo(now.isoformat(), __version__, engine.program.fingerprint(), engine.program.versions())
     try:
-        pairs: Any = reports(engine, files, a.subject, now, lateness, progress)
+        pairs: Any = reports(engine, files, a.subject, now, lateness, progress, inputs)
         if a.write_baseline:
             pairs = _recording(pairs, written)
         if baseline is not None:

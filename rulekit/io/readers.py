@@ -1,16 +1,17 @@
 """Reads input records for `rulekit lint` from JSON, JSON lines and CSV files or standard input.
 
 The format is chosen by extension (case-insensitive): `.json` is one JSON object or an array of
-objects; `.jsonl` and `.ndjson` are JSON lines; `.csv` is comma-separated with a header row.
-`-` (standard input) and any other extension are sniffed: when the first non-blank character is
-`[` the input is one JSON array, otherwise it is read as JSON lines (so a single-line `{...}`
-object works too). CSV is never sniffed; it needs the `.csv` extension.
+objects; `.jsonl` and `.ndjson` are JSON lines; `.csv` is comma-separated with a header row; `.xlsx`
+is a spreadsheet (`io.tables`). `-` (standard input) and any other extension are sniffed: when the
+first non-blank character is `[` the input is one JSON array, otherwise it is read as JSON lines (so
+a single-line `{...}` object works too). CSV and XLSX are never sniffed: they need their extension,
+or `input_format` (`lint --input-format csv` for standard input).
 
 Every input record yields exactly one `InputRecord`, in input order, including records that
 cannot be read (`data` None, `error` saying where and why); nothing raises for bad content.
 Decisions where the spec is silent:
 
-- Text is UTF-8; a leading BOM is accepted. An undecodable byte makes an error record for its
+- JSON is UTF-8 (RFC 8259); a leading BOM is accepted. CSV is UTF-8 unless `encoding` says otherwise. An undecodable byte makes an error record for its
   JSON line or CSV row (for a `.json` file or a sniffed JSON array: one error for the whole file).
 - JSON numbers with a fraction or exponent become `Decimal` (money stays exact), integers stay
   `int`; `NaN` and `Infinity` are rejected as not JSON.
@@ -30,18 +31,20 @@ Decisions where the spec is silent:
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import PurePath
 from typing import IO, Any, TextIO
 
 from rulekit import limits as _limits
+from rulekit.io.record import InputRecord
+from rulekit.io.tables import read_csv, read_xlsx
+
+__all__ = ["INPUT_FORMATS", "STDIN_NAME", "InputRecord", "read_records"]
 
 STDIN_NAME = "<stdin>"
 JSON_WHITESPACE = " \t\r\n"
@@ -60,19 +63,6 @@ _JSON_MESSAGES = {
     "Illegal trailing comma before end of array": "trailing comma before ']'",
     "Illegal trailing comma before end of object": "trailing comma before '}'",
 }
-_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
-
-
-@dataclass(frozen=True, slots=True)
-class InputRecord:
-    """One input record: where it came from, and its data or why it could not be read."""
-
-    source: str  # file path as given, or "<stdin>"
-    line: int  # 1-based line where the record starts
-    data: dict[str, Any] | None  # the parsed record; None when unreadable
-    error: str | None  # "not valid JSON: ... (column 17)" when unreadable (the location is `source`, `line`)
-    format: str  # "json", or "csv": values are cell strings (empty cell -> None), typed by `io.csvrows`
-    raw: str | None = None  # a JSON line as it was read (without its line break), for `lint --fix`
 
 
 class _BadJSON(ValueError):
@@ -136,21 +126,56 @@ def _shown_path(path: str) -> str:
     return _SURROGATE.sub("\ufffd", path)
 
 
-def read_records(path: str, stdin: TextIO | None = None) -> Iterator[InputRecord]:
-    """The records of `path` (`-` reads `stdin`, default `sys.stdin`), one per input record, in order."""
+#: `input_format` values: by extension (None or "auto"), or one format for every file and standard input
+INPUT_FORMATS = ("auto", "json", "jsonl", "csv", "xlsx")
+_SUFFIX_FORMAT = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx"}
+
+
+def input_format_of(path: str, input_format: str | None = None) -> str | None:
+    """The format a file is read in (None: sniffed), from `input_format` or its extension."""
+    if input_format not in (None, "auto"):
+        return input_format
+    return None if path == "-" else _SUFFIX_FORMAT.get(PurePath(path).suffix.lower())
+
+
+def read_records(path: str, stdin: TextIO | None = None, *, encoding: str = "utf-8", input_format: str | None = None,
+                 sheet: str | None = None) -> Iterator[InputRecord]:
+    """The records of `path` (`-` reads `stdin`, default `sys.stdin`), one per input record, in order.
+
+    `encoding` applies to CSV; `input_format` overrides the extension (and sniffing of standard input);
+    `sheet` names the sheet of an XLSX workbook (default: the first)."""
+    fmt = input_format_of(path, input_format)
     if path == "-":
         stream: IO[Any] = stdin if stdin is not None else sys.stdin
         binary = getattr(stream, "buffer", None)  # decode ourselves: BOM and bad bytes are handled
-        return _read_sniffed(STDIN_NAME, binary if binary is not None else stream, close=False, owner=stream)
-    suffix = PurePath(path).suffix.lower()
+        source = binary if binary is not None else stream
+        if fmt == "csv":
+            return read_csv(STDIN_NAME, _bytes_of(source), encoding)
+        if fmt == "xlsx":
+            return read_xlsx(STDIN_NAME, io.BytesIO(_bytes_of(source).read()), sheet)
+        if fmt == "json":
+            return _json_document(STDIN_NAME, source.read())
+        if fmt == "jsonl":
+            return _read_json_lines(STDIN_NAME, source, 1)
+        return _read_sniffed(STDIN_NAME, source, close=False, owner=stream)
+    if fmt == "xlsx":
+        open(path, "rb").close()  # a missing or unreadable file raises OSError now, as for the other formats
+        return read_xlsx(path, path, sheet)
     handle = open(path, "rb")  # closed by the generator that reads it
-    if suffix == ".json":
+    if fmt == "json":
         return _read_json_file(path, handle)
-    if suffix in (".jsonl", ".ndjson"):
+    if fmt == "jsonl":
         return _closing(handle, _read_json_lines(path, handle, 1))
-    if suffix == ".csv":
-        return _read_csv(path, handle)
+    if fmt == "csv":
+        return read_csv(path, handle, encoding)
     return _read_sniffed(path, handle, close=True)
+
+
+def _bytes_of(stream: IO[Any]) -> IO[bytes]:
+    """A binary stream of standard input (a text stream given in tests is encoded back to UTF-8)."""
+    if isinstance(stream, io.TextIOBase) or hasattr(stream, "encoding"):
+        return io.BytesIO(stream.read().encode("utf-8"))
+    return stream
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -391,75 +416,3 @@ def _read_sniffed(source: str, stream: IO[Any], close: bool, owner: object = Non
 def _chain(head: list[bytes | str], rest: Iterable[bytes | str]) -> Iterator[bytes | str]:
     yield from head
     yield from rest
-
-
-# --- CSV -------------------------------------------------------------------------------------
-
-
-def _read_csv(source: str, handle: IO[bytes]) -> Iterator[InputRecord]:
-    # surrogateescape keeps reading past a bad byte; the row holding it becomes an error record
-    text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="surrogateescape", newline="")
-    with text:
-        reader = csv.reader(text)
-        header: list[str] | None = None
-        header_problem: str | None = None
-        end = 0  # physical lines read so far
-        while True:
-            start = end + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as e:
-                if reader.line_num == end:  # no progress: give up rather than loop
-                    return
-                end = reader.line_num
-                yield InputRecord(source, start, None, f"not valid CSV: {e}", "csv")
-                continue
-            end = reader.line_num
-            if not any(row):
-                continue
-            bad = next((i for i, cell in enumerate(row) if _ESCAPED_BYTE.search(cell)), None)
-            if bad is not None:
-                cell = row[bad]
-                byte = ord(_ESCAPED_BYTE.search(cell).group()) - 0xDC00  # type: ignore[union-attr]
-                message = f"not valid UTF-8: byte 0x{byte:02x} in cell {bad + 1}"
-                if header is None:
-                    header, header_problem = [], f"the header (line {start}) is not valid UTF-8"
-                else:
-                    yield InputRecord(source, start, None, message, "csv")
-                continue
-            if header is None:
-                header = [name.strip() for name in row]
-                header_problem = _header_problem(header, start)
-                continue
-            if header_problem is not None:
-                yield InputRecord(source, start, None, f"{header_problem}", "csv")
-                continue
-            yield _csv_record(source, start, header, row)
-
-
-def _header_problem(header: list[str], line: int) -> str | None:
-    seen: set[str] = set()
-    for name in header:
-        if name and name in seen:
-            return f"the header (line {line}) names column \"{name}\" twice"
-        seen.add(name)
-    return None
-
-
-def _csv_record(source: str, line: int, header: list[str], row: list[str]) -> InputRecord:
-    if len(row) != len(header):
-        cells = "cell" if len(row) == 1 else "cells"
-        return InputRecord(source, line, None, f"row has {len(row)} {cells}, the header has {len(header)}", "csv")
-    data: dict[str, Any] = {}
-    for index, (name, cell) in enumerate(zip(header, row, strict=True)):
-        if not name:
-            if cell:
-                return InputRecord(source, line, None,
-                                   f"cell {index + 1} has a value but its column has no name in the header", "csv")
-            continue
-        data[name] = cell if cell != "" else None
-    return InputRecord(source, line, data, None, "csv")
-
-

@@ -117,8 +117,10 @@ class _Draft:
 class RegistryBuilder:
     """Collects record declarations (new types, added fields, table row types) into a RecordRegistry."""
 
-    def __init__(self) -> None:
+    def __init__(self, absent: Mapping[str, frozenset[str]] | None = None) -> None:
         self._drafts: dict[str, _Draft] = {}
+        #: built-in fields the input source does not have (an adapter's `[absent]`): they become optional
+        self._absent = absent or {}
 
     def declare(self, decls: list[n.RecordDecl], builtin: bool = False) -> list[Diagnostic]:
         """Add record declarations; returns the E002–E005 diagnostics they raise."""
@@ -157,6 +159,8 @@ class RegistryBuilder:
         for rt, f in pending:
             ty, problems = resolve_type(f.type, self._drafts)
             diags += problems
+            if builtin and f.name in self._absent.get(rt.name, ()):
+                ty = ty.opt()
             rt.fields[f.name] = FieldInfo(f.name, ty, f.span)
         for d in decls:
             diags += self._check_subject(d)

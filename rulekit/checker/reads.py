@@ -1,0 +1,29 @@
+"""Which fields of its subject a checked rule reads (through its lets, the policy's lets and its windows)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rulekit.checker.program import CheckedPolicy, CheckedRule
+from rulekit.syntax import nodes as n
+from rulekit.syntax.visitor import walk
+
+
+def fields_read(policy: CheckedPolicy, rule: CheckedRule) -> frozenset[str]:
+    """The top-level fields of the rule's subject that deciding, rendering or acting on the rule may read:
+    `order.weight` read anywhere, and the keys and values of its windows."""
+    found: set[str] = set()
+    seen: set[str] = set()
+    todo: list[Any] = [rule.node]
+    while todo:
+        for x in walk(todo.pop()):
+            if isinstance(x, n.Attr) and isinstance(x.obj, (n.Name, n.This)) and x.obj.ref is not None \
+                    and x.obj.ref.kind in ("subject", "item") and x.obj.ref.target == rule.subject:
+                found.add(x.name)
+            elif isinstance(x, n.Window):
+                found.update(x.keys)
+            elif isinstance(x, n.Name) and x.ref is not None and x.ref.kind == "let" and x.name not in seen:
+                seen.add(x.name)
+                if x.name in policy.lets:
+                    todo.append(policy.lets[x.name])
+    return frozenset(found)

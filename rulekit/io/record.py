@@ -1,0 +1,19 @@
+"""One input record of `rulekit lint`: where it came from, and its data or why it could not be read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class InputRecord:
+    """One input record: where it came from, and its data or why it could not be read."""
+
+    source: str  # file path as given, or "<stdin>"
+    line: int  # 1-based line where the record starts
+    data: dict[str, Any] | None  # the parsed record; None when unreadable
+    error: str | None  # "not valid JSON: ... (column 17)" when unreadable (the location is `source`, `line`)
+    format: str  # "json", or "csv": values are cell strings (empty cell -> None), typed by `io.csvrows`
+    raw: str | None = None  # a JSON line as it was read (without its line break), for `lint --fix`
+    record_id: str | None = None  # the id of a record an adapter could not build, for its error report
