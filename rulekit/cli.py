@@ -155,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--subject", metavar="KIND", help="the record's kind (else its \"$kind\")")
     p.add_argument("--now", metavar="T", help="evaluation time (default: the wall clock)")
     p.add_argument("--index", type=int, default=1, help="which record of the file (1-based, default 1)")
+    add_input_options(p)
     p.add_argument("file", metavar="FILE", help="the input file holding the record")
     p.set_defaults(func=explain.run)
 

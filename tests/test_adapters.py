@@ -369,3 +369,11 @@ def test_every_group_yields_one_record_whatever_the_cells(tmp_path_factory: Any,
     for r in got:
         assert (r.data is None) == (r.error is not None)
         assert r.error is None or re.search(r"\brows? \d", r.error), r.error  # every problem names its rows
+
+
+def test_explain_reads_through_the_adapter() -> None:
+    r = run_cli("explain", "--adapter", "doudian-export", "--index", "3", "--now", NOW, "--select", "sla.ship_48h",
+                DOUDIAN / "orders.csv")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("order 6921345678901234569: decision block  (")
+    assert "sla.ship_48h (按承诺时间发货（无承诺时付款后48小时）): FIRED" in r.stdout

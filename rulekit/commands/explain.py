@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from rulekit.commands.common import EXIT_OK, EXIT_USAGE, configuration, load_engine, parse_now, policy_paths, selection
+from rulekit.commands.inputs import inputs_of
 from rulekit.commands.lint import typed_input
-from rulekit.io.readers import read_records
 
 
 def run(a: argparse.Namespace) -> int:
@@ -15,10 +15,14 @@ def run(a: argparse.Namespace) -> int:
     now = parse_now(a.now)
     config = configuration(a)
     select, ignore = selection(a, config)
-    engine = load_engine(policy_paths(a.policies, config), select=select, ignore=ignore, severity=config.severity)
+    inputs = inputs_of(a)
+    engine = load_engine(policy_paths(a.policies, config), select=select, ignore=ignore, severity=config.severity,
+                         absent=inputs.absent)
     if engine is None:
         return EXIT_USAGE
-    rec_in = next((r for i, r in enumerate(read_records(a.file, stdin=sys.stdin), 1) if i == a.index), None)
+    inputs.check(engine.program.registry, a.subject)
+    records = inputs.records(a.file, engine.program.registry)
+    rec_in = next((r for i, r in enumerate(records, 1) if i == a.index), None)
     if rec_in is None:
         print(f"{a.file}: no record number {a.index}", file=sys.stderr)
         return EXIT_USAGE
@@ -26,7 +30,7 @@ def run(a: argparse.Namespace) -> int:
     if rec_in.data is None:
         print(f"{where}: {rec_in.error}")
         return EXIT_OK
-    data, kind, problem = typed_input(engine, rec_in, a.subject)
+    data, kind, problem = typed_input(engine, rec_in, inputs.adapter.kind if inputs.adapter else a.subject)
     if data is None:
         print(f"{where}: {problem}")
         return EXIT_OK
