@@ -62,6 +62,12 @@ EPILOGS = {
 }
 
 
+def _executor(text: str) -> str:
+    if text != "ray" and not text.startswith("ray:"):
+        raise argparse.ArgumentTypeError(f"expected ray or ray:ADDRESS, not {text!r}")
+    return text
+
+
 def _command(sub: Any, name: str, help: str) -> argparse.ArgumentParser:
     first, second, codes = EPILOGS[name]
     return sub.add_parser(name, help=help, description=help[:1].upper() + help[1:] + ".",
@@ -135,6 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true",
                    help="text format: the totals line only; no notes on stderr (warnings still)")
     add_input_options(p)
+    p.add_argument("--window-store", metavar="URL",
+                   help="where window state lives: memory (default) or redis://HOST:PORT/DB[?prefix=NAME], shared "
+                        "by several consumers (pip install 'rulekit[redis]'; docs/scale.md)")
+    p.add_argument("--executor", metavar="ray[:ADDRESS]", type=_executor,
+                   help="run on Ray Data (pip install 'rulekit[ray]'): a local instance, or the cluster at ADDRESS; "
+                        "reads JSON lines or Parquet, writes JSON lines or -o OUT.parquet (docs/scale.md)")
+    p.add_argument("--jobs", type=int, metavar="N", help="with --executor: how many workers (default 2)")
     p.add_argument("files", nargs="+", metavar="FILE", help="input files or directories; - reads standard input")
     p.set_defaults(func=lint.run)
 

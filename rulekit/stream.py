@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rulekit import values
+from rulekit.checker.reads import reads_windows
 from rulekit.compiler import Plan
 from rulekit.intake import Intake
 from rulekit.limits import DEFAULT as DEFAULT_LIMITS
@@ -88,6 +89,7 @@ class Stream:
         self._max_seen: dict[str, int] = {}
         self._plan = plan
         self._late_view = _LateView()
+        self._window_rule_index: dict[str, tuple[int, ...]] = {}
         self.windows: tuple[Any, ...] = ()
         self._late_windows: tuple[Any, ...] = ()
         self._bind()
@@ -96,6 +98,10 @@ class Stream:
         """Register the plan's windows with the store and bind one handle per window."""
         for w in self._plan.windows:
             self.store.register(w.spec)
+        #: a store shared by several consumers (Redis) is told where each subject begins and ends
+        self._shared = bool(getattr(self.store, "shared", False))
+        if self._shared:
+            self.store.attach(self._record_decoder("the window store"))  # type: ignore[attr-defined]
         #: the window handles the generated code reads as `W[i]`
         self.windows = tuple(self.store.window(w.id) for w in self._plan.windows)
         self._late_windows = (self._late_view,) * len(self.windows)
@@ -115,15 +121,7 @@ class Stream:
         A snapshot written by a different policy set raises `SnapshotMismatch` (nothing is loaded), unless
         `other_policies`: then the windows these policies share with the snapshot's keep their state, and the
         others start empty."""
-        validators = self._plan.validators
-
-        def record(kind: str, fields: dict[str, Any]) -> Any:
-            rec, err = validate(validators, kind, fields)
-            if rec is None:
-                raise ValueError(f"{path}: a {kind} record in the snapshot does not validate: {err}")
-            return rec
-
-        store = type(self.store).restore(Path(path), record)
+        store = type(self.store).restore(Path(path), self._record_decoder(f"{path}: the snapshot"))
         meta = getattr(store, "meta", {}) or {}
         if not isinstance(meta, dict) or not isinstance(meta.get("windows", []), list) \
                 or not isinstance(meta.get("extra", {}), dict) or not isinstance(meta.get("policies", ""), str | None):
@@ -155,6 +153,18 @@ class Stream:
         self._max_seen = max_seen
         self._bind()
         return dict(meta.get("extra") or {})
+
+    def _record_decoder(self, where: str) -> Callable[[str, dict[str, Any]], Any]:
+        """Rebuilds the records a store kept (members windows), validated as input is."""
+        validators = self._plan.validators
+
+        def record(kind: str, fields: dict[str, Any]) -> Any:
+            rec, err = validate(validators, kind, fields)
+            if rec is None:
+                raise ValueError(f"{where}: a {kind} record in it does not validate: {err}")
+            return rec
+
+        return record
 
     # ---- evaluation --------------------------------------------------------------------------------
     def push(self, record: Any, *, kind: str | None = None, now: datetime | None = None) -> Report:
@@ -207,6 +217,8 @@ class Stream:
             W = self.windows
             seen = self._max_seen.get(k)
             late = seen is not None and tu < seen - self.lateness_us
+            if self._shared:
+                self.store.begin_subject(k, rec.id)  # type: ignore[attr-defined]
             plan.observe(rec, W, tu)
             if seen is None or tu > seen:
                 self._max_seen[k] = tu
@@ -217,9 +229,23 @@ class Stream:
                     f"({values.render_duration(timedelta(microseconds=self.lateness_us))}) before the latest {k} seen")
                 W = self._late_windows
         V, E = plan.evaluate(rec, now, W, tu)
+        if self._shared and plan.windows:
+            problem = self.store.end_subject()  # type: ignore[attr-defined]
+            if problem is not None:  # later subjects' windows miss this one: every window rule of the kind says so
+                E = [*E, *((i, problem) for i in self._window_rules(k) if all(i != j for j, _ in E))]
         if not V and not E:
             return make_report(kind=k, id=rec.id, decision="allow", violations=[], errors=[])
         return self._report(k, rec.id, V, E, plan.rules)
+
+    def _window_rules(self, kind: str) -> tuple[int, ...]:
+        """The indexes (in the kind's plan) of its rules that read windows."""
+        found = self._window_rule_index.get(kind)
+        if found is None:
+            ids = {r.id for p in self._plan.program.policies for r in p.rules
+                   if r.subject == kind and reads_windows(p, r)}
+            found = self._window_rule_index[kind] = tuple(i for i, m in enumerate(self._plan.kinds[kind].rules)
+                                                          if m.id in ids)
+        return found
 
     def _report(self, kind: str, rid: str, V: list[Any], E: list[Any], rules: tuple[Any, ...]) -> Report:
         violations = []

@@ -12,6 +12,16 @@ from rulekit.syntax.visitor import walk
 def fields_read(policy: CheckedPolicy, rule: CheckedRule) -> frozenset[str]:
     """The top-level fields of the rule's subject that deciding, rendering or acting on the rule may read:
     `order.weight` read anywhere, and the keys and values of its windows."""
+    return _reads(policy, rule)[0]
+
+
+def reads_windows(policy: CheckedPolicy, rule: CheckedRule) -> bool:
+    """Whether the rule reads a window aggregate (directly or through the policy's lets)."""
+    return _reads(policy, rule)[1]
+
+
+def _reads(policy: CheckedPolicy, rule: CheckedRule) -> tuple[frozenset[str], bool]:
+    windows = False
     found: set[str] = set()
     seen: set[str] = set()
     todo: list[Any] = [rule.node]
@@ -21,9 +31,10 @@ def fields_read(policy: CheckedPolicy, rule: CheckedRule) -> frozenset[str]:
                     and x.obj.ref.kind in ("subject", "item") and x.obj.ref.target == rule.subject:
                 found.add(x.name)
             elif isinstance(x, n.Window):
+                windows = True
                 found.update(x.keys)
             elif isinstance(x, n.Name) and x.ref is not None and x.ref.kind == "let" and x.name not in seen:
                 seen.add(x.name)
                 if x.name in policy.lets:
                     todo.append(policy.lets[x.name])
-    return frozenset(found)
+    return frozenset(found), windows

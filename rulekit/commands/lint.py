@@ -67,10 +67,10 @@ def typed_input(engine: Any, rec: InputRecord, subject: str | None) -> tuple[Any
 
 
 def reports(engine: Any, files: list[str], subject: str | None, now: datetime, lateness: timedelta,
-            progress: Callable[[], None] | None = None, inputs: Inputs | None = None
+            progress: Callable[[], None] | None = None, inputs: Inputs | None = None, store: Any = None
             ) -> Iterator[tuple[InputRecord, Report]]:
     """One stream over every input file in order: each input record with its report."""
-    stream = engine.stream(now=now, lateness=lateness)
+    stream = engine.stream(now=now, lateness=lateness, store=store)
     inputs = inputs or Inputs()
     if inputs.adapter is not None:
         subject = inputs.adapter.kind
@@ -97,6 +97,7 @@ def run(a: argparse.Namespace) -> int:
     if a.subject is not None and a.subject.strip() == "":
         raise UsageError("--subject needs a kind")
     config = configuration(a)
+    a.format_given = a.format
     a.format = a.format or config.format or "text"
     a.fail_on = a.fail_on or config.fail_on or "error"
     now = parse_now(a.now)
@@ -120,6 +121,10 @@ def run(a: argparse.Namespace) -> int:
         raise UsageError(f"--subject: unknown kind `{a.subject}`" + (f"; {hint}" if hint else
                                                                      f" (kinds: {', '.join(engine.kinds)})"))
     files, skipped = input_files(a.files, [*config.exclude, *(a.exclude or [])], config.root)
+    if a.executor is not None:
+        from rulekit.commands import distributed  # only for --executor
+
+        return distributed.run(a, config, select, ignore, files)
     if skipped and not a.quiet:
         shown = ", ".join(str(p) for p in skipped[:5]) + (f", and {len(skipped) - 5} more" if len(skipped) > 5 else "")
         print(f"rulekit lint: skipped {len(skipped)} file{'s' * (len(skipped) != 1)} that {'are' if len(skipped) != 1 else 'is'} "
@@ -138,7 +143,8 @@ def run(a: argparse.Namespace) -> int:
     suppressions = _suppressions(a.suppressions or (str(config.suppressions) if config.suppressions else None), today)
     run = RunInfo(now.isoformat(), __version__, engine.program.fingerprint(), engine.program.versions())
     try:
-        pairs: Any = reports(engine, files, a.subject, now, lateness, progress, inputs)
+        pairs: Any = reports(engine, files, a.subject, now, lateness, progress, inputs,
+                             window_store(a.window_store, lateness))
         if a.write_baseline:
             pairs = _recording(pairs, written)
         if baseline is not None:
@@ -185,6 +191,26 @@ def run(a: argparse.Namespace) -> int:
                 fix_out.print_summary(sys.stderr)
     sys.stdout.flush()
     return EXIT_FAIL if summary.fails(a.fail_on) else EXIT_OK
+
+
+def window_store(url: str | None, lateness: timedelta) -> Any:
+    """`--window-store`: None (this process's memory) or a Redis store, `redis://HOST:PORT/DB[?prefix=NAME]`."""
+    if url is None or url == "memory":
+        return None
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise UsageError(f"--window-store {url}: expected memory or redis://HOST:PORT/DB")
+    try:
+        import redis
+    except ImportError:
+        raise UsageError("--window-store redis://… needs the redis client: pip install 'rulekit[redis]'") from None
+    from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+    from rulekit.runtime.windows.redis_store import RedisWindowStore
+
+    parts = urlsplit(url)
+    prefix = parse_qs(parts.query).get("prefix", ["rulekit"])[0]
+    client = redis.Redis.from_url(urlunsplit(parts._replace(query="")), socket_timeout=5, socket_connect_timeout=5)
+    return RedisWindowStore(client=client, prefix=prefix, lateness_us=int(lateness.total_seconds() * 1_000_000))
 
 
 def _open_output(path: str | None, inputs: list[str]) -> TextIO:

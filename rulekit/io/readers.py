@@ -44,7 +44,7 @@ from rulekit import limits as _limits
 from rulekit.io.record import InputRecord
 from rulekit.io.tables import read_csv, read_xlsx
 
-__all__ = ["INPUT_FORMATS", "STDIN_NAME", "InputRecord", "read_records"]
+__all__ = ["INPUT_FORMATS", "STDIN_NAME", "InputRecord", "json_line_record", "read_records"]
 
 STDIN_NAME = "<stdin>"
 JSON_WHITESPACE = " \t\r\n"
@@ -240,6 +240,11 @@ def _read_json_lines(source: str, lines: Iterable[bytes | str], first_line: int)
         if not text.strip(JSON_WHITESPACE):
             continue
         yield _json_line_record(source, number, text)
+
+
+def json_line_record(source: str, number: int, text: str) -> InputRecord:
+    """The record of one JSON line (line `number` of `source`), or an error record saying why it cannot be read."""
+    return _json_line_record(source, number, text)
 
 
 def _json_line_record(source: str, number: int, text: str) -> InputRecord:
