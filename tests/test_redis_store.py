@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -158,7 +159,12 @@ def test_snapshots_are_refused_with_the_reason(engine: Any, tmp_path: Path) -> N
 
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    """A redis-server of our own on a free port (CI installs it; RULEKIT_REDIS_TESTS=1 makes its absence fail)."""
+    """The redis-server of RULEKIT_REDIS_URL (.ci/run starts one), else one of our own on a free port;
+    RULEKIT_REDIS_TESTS=1 makes the absence of both fail."""
+    given = os.environ.get("RULEKIT_REDIS_URL")
+    if given:
+        yield given
+        return
     server = shutil.which("redis-server")
     if server is None:
         if os.environ.get("RULEKIT_REDIS_TESTS") == "1":
@@ -195,7 +201,8 @@ def test_two_processes_share_one_stream(tmp_path: Path, redis_url: str) -> None:
     script = tmp_path / "consumer.py"
     script.write_text(CONSUMER, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    procs = [subprocess.Popen([sys.executable, script, policy, redis_url, "two", NOW.isoformat(), f],
+    prefix = f"two-{uuid.uuid4().hex}"  # a fresh stream, also on a server other tests share
+    procs = [subprocess.Popen([sys.executable, script, policy, redis_url, prefix, NOW.isoformat(), f],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for f in files]
     outs = [p.communicate(timeout=300) for p in procs]
     assert all(p.returncode == 0 for p in procs), [o[1] for o in outs]
@@ -217,7 +224,7 @@ def test_lint_with_a_redis_window_store(tmp_path: Path, redis_url: str) -> None:
     orders = REPO / "examples" / "orders.jsonl"
     args = ("lint", "--now", NOW.isoformat(), "--format", "jsonl", orders)
     memory = run_cli(*args).stdout
-    shared = run_cli(*args, "--window-store", redis_url + "?prefix=lint-test").stdout
+    shared = run_cli(*args, "--window-store", f"{redis_url}?prefix=lint-{uuid.uuid4().hex}").stdout
     assert shared == memory and shared.count("\n") == 31
     down = run_cli(*args, "--window-store", "redis://127.0.0.1:1/0")
     reps = [json.loads(line) for line in down.stdout.splitlines()]

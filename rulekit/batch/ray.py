@@ -59,18 +59,21 @@ def lint_dataset(ds: Any, *, policies: Sequence[str | Path] = (), now: datetime,
 ACTOR_CPUS = 0.5
 
 
-def _linted(ds: Any, args: dict[str, Any], actors: int, batch_size: int) -> Any:
+def _linted(ds: Any, args: dict[str, Any], actors: int, batch_size: int, stateful: bool = False) -> Any:
+    """`map_batches` over linter actors. An actor that holds window state is never restarted: a restarted one
+    would start with empty windows and give other reports than one process, so its crash fails the run instead."""
     import ray
 
+    extra = {"max_restarts": 0, "max_task_retries": 0} if stateful else {}
     return ds.map_batches(ArrowLinter, fn_constructor_kwargs=args, compute=ray.data.ActorPoolStrategy(size=actors),
-                          num_cpus=ACTOR_CPUS, batch_size=batch_size, batch_format="pyarrow")
+                          num_cpus=ACTOR_CPUS, batch_size=batch_size, batch_format="pyarrow", **extra)
 
 
 def _ordered(ds: Any, args: dict[str, Any], batch_size: int) -> Any:
     names = ds.schema().names
     if "_file" in names and "_line" in names:
         ds = ds.sort(["_file", "_line"])
-    return _linted(ds, args, 1, batch_size)
+    return _linted(ds, args, 1, batch_size, stateful=True)
 
 
 def read_inputs(paths: Sequence[str]) -> Any:

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from rulekit.commands.common import EXIT_FAIL, EXIT_OK, UsageError, parse_duration, parse_now, policy_paths
+from rulekit.commands.common import (
+    EXIT_FAIL,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    parse_duration,
+    parse_now,
+    policy_paths,
+)
 
 _LEVELS = {"error": 3, "warning": 2, "info": 1, "never": 99}
 _UNSUPPORTED = ("fix", "baseline", "write_baseline", "suppressions", "adapter")
@@ -41,8 +50,11 @@ def run(a: argparse.Namespace, config: Any, select: list[str], ignore: list[str]
     address = a.executor.partition(":")[2] or None
     jobs = a.jobs or 2
     if not ray.is_initialized():
-        ray.init(address=address, num_cpus=None if address else jobs, include_dashboard=False,
-                 log_to_driver=False, logging_level="ERROR")
+        try:
+            ray.init(address=address, num_cpus=None if address else jobs, include_dashboard=False,
+                     log_to_driver=False, logging_level="ERROR")
+        except Exception as e:  # Ray raises ConnectionError and its own types for a cluster it cannot reach
+            raise UsageError(f"--executor {a.executor}: cannot start or reach Ray: {_reason(e)}") from None
     _quiet_ray()
     if not a.quiet:
         print(f"rulekit lint: ray: {_plan_note(ordered, windowed, a.subject, jobs)}", file=sys.stderr)
@@ -54,16 +66,30 @@ def run(a: argparse.Namespace, config: Any, select: list[str], ignore: list[str]
                            ignore=ignore, sources=files, concurrency=jobs).sort(["_file", "_line"])
     out = a.output
     counts: Counter[str] = Counter()
-    worst = 0
-    if out is not None and out.lower().endswith(".parquet"):
-        worst = _write_parquet(reports, Path(out), counts)
-    else:
-        worst = _write_jsonl(reports, out, counts)
+    # written beside the output and renamed when complete: a failed run never leaves reports that look whole
+    partial = None if out is None else Path(out).with_name(Path(out).name + ".partial")
+    try:
+        if out is not None and out.lower().endswith(".parquet"):
+            worst = _write_parquet(reports, partial, counts)  # type: ignore[arg-type]
+        else:
+            worst = _write_jsonl(reports, str(partial) if partial else None, counts)
+    except Exception as e:  # a worker that died, a lost node: Ray raises its own error types
+        if partial is not None and partial.exists():
+            partial.unlink()
+        print(f"rulekit lint: ray: the run failed, no reports were written: {_reason(e)}", file=sys.stderr)
+        return EXIT_USAGE
+    if partial is not None:
+        os.replace(partial, out)
     total = sum(counts.values())
     if not a.quiet:
         print(f"{total} record{'s' * (total != 1)}: {counts['block']} block, {counts['review']} review, "
               f"{counts['allow']} allow", file=sys.stderr)
     return EXIT_FAIL if worst >= _LEVELS[a.fail_on] else EXIT_OK
+
+
+def _reason(e: BaseException) -> str:
+    text = (str(e).strip().splitlines() or [type(e).__name__])[0]
+    return text[:300]
 
 
 def _quiet_ray() -> None:
