@@ -167,7 +167,13 @@ def build_parser() -> argparse.ArgumentParser:
     _selection_options(p)
     p.add_argument("--subject", metavar="KIND", help="the record's kind (else its \"$kind\")")
     p.add_argument("--now", metavar="T", help="evaluation time (default: the wall clock)")
-    p.add_argument("--index", type=int, default=1, help="which record of the file (1-based, default 1)")
+    p.add_argument("--index", type=int, default=1,
+                   help="which record of the file (1-based, default 1); records before it are pushed first, so "
+                        "window values are the ones `lint` uses")
+    p.add_argument("--rule", action="append", metavar="ID",
+                   help="explain only this rule, or the rules of this policy (repeatable); all are evaluated")
+    p.add_argument("--lateness", metavar="D", help="how late a subject may arrive for windows (as for lint)")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="text (default) or json for tools")
     add_input_options(p)
     p.add_argument("file", metavar="FILE", help="the input file holding the record")
     p.set_defaults(func=explain.run)

@@ -94,11 +94,15 @@ class Engine:
         return Stream(self.compiled, self.intake, now=now, store=store,
                       lateness=self.lateness if lateness is None else lateness, limits=limits or self.limits)
 
-    def explain(self, record: Any, *, kind: str | None = None, now: datetime) -> Explanation:
+    def explain(self, record: Any, *, kind: str | None = None, now: datetime, stream: Stream | None = None,
+                rules: Sequence[str] | None = None) -> Explanation:
         """For one subject: each rule's outcome and the value of every sub-expression of its conditions.
 
-        Read-only: explaining never changes what the engine evaluates afterwards."""
-        return explain(self.compiled, self.intake, record, kind=kind, now=now)
+        Without `stream` it is evaluated alone, in a fresh stream: read-only, explaining never changes what the
+        engine evaluates afterwards. With a stream of this engine the subject is pushed into it, as `push` would
+        (it joins its windows), so window values are the ones that stream's earlier subjects give.
+        `rules` (rule or policy ids) limits which rules are explained; every rule is still evaluated."""
+        return explain(self.compiled, self.intake, record, kind=kind, now=now, stream=stream, rules=rules)
 
 
 def load(*paths: str | Path, lateness: timedelta = timedelta(0), select: Sequence[str] = (),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -13,7 +15,7 @@ from rulekit.compiler import Plan
 from rulekit.intake import Intake
 from rulekit.records.convert import show as show_input
 from rulekit.runtime import support
-from rulekit.runtime.report import Report, RuleDescriptor
+from rulekit.runtime.report import Report, RuleDescriptor, report_json
 from rulekit.stream import Stream, event_us
 from rulekit.syntax import nodes as n
 from rulekit.syntax.visitor import iter_child_nodes
@@ -79,6 +81,24 @@ class Explanation:
         return "\n".join(out) + "\n"
 
 
+    def to_dict(self) -> dict[str, Any]:
+        """The explanation as JSON-ready data (`rulekit explain --format json`): the report as `lint` writes it,
+        and per rule its status and every sub-expression's value as the language renders it."""
+        return {"report": json.loads(report_json(self.report)), "invalid": self.invalid,
+                "rules": [{"rule": x.rule.id, "title": x.rule.title, "severity": x.rule.severity, "status": x.status,
+                           "detail": x.detail, "clauses": [_node_dict(c) for c in x.clauses],
+                           "lets": [{"name": k, "value": v} for k, v in x.lets]} for x in self.rules]}
+
+
+def _node_dict(node: ValueNode) -> dict[str, Any]:
+    d: dict[str, Any] = {"text": node.text, "value": node.value, "determined": node.determined}
+    if node.label:
+        d = {"clause": node.label, **d}
+    if node.children:
+        d["parts"] = [_node_dict(c) for c in node.children]
+    return d
+
+
 def _render_node(node: ValueNode, depth: int, out: list[str]) -> None:
     shown = node.value if node.determined else f"undetermined ({node.value})"
     out.append("    " * depth + (f"{node.label} " if node.label else "") + f"{node.text}  →  {shown}")
@@ -86,10 +106,13 @@ def _render_node(node: ValueNode, depth: int, out: list[str]) -> None:
         _render_node(c, depth + 1, out)
 
 
-def explain(plan: Plan, intake: Intake, record: Any, *, kind: str | None, now: datetime) -> Explanation:
-    """See `Engine.explain`: evaluates in a fresh stream, then each sub-expression in a copy of the plan."""
-    stream = Stream(plan, intake, now=now)
-    report = stream.push(record, kind=kind)
+def explain(plan: Plan, intake: Intake, record: Any, *, kind: str | None, now: datetime,
+            stream: Stream | None = None, rules: Sequence[str] | None = None) -> Explanation:
+    """See `Engine.explain`: evaluates in `stream` (default a fresh one), then each sub-expression in a copy of
+    the plan against the stream's windows; `rules` (ids or policy ids) limits which rules are explained."""
+    if stream is None:
+        stream = Stream(plan, intake, now=now)
+    report = stream.push(record, kind=kind, now=now)
     invalid = [e.message for e in report.errors if e.rule is None]
     if invalid or report.kind is None:
         return Explanation(report, (), "; ".join(invalid) or "invalid input")
@@ -100,7 +123,8 @@ def explain(plan: Plan, intake: Intake, record: Any, *, kind: str | None, now: d
     fired = {v.rule: v for v in report.violations}
     errors = {e.rule: e.message for e in report.errors}
     out = []
-    for rule in (r for r in plan.program.rules() if r.subject == k):
+    wanted = None if rules is None else tuple(rules)
+    for rule in (r for r in plan.program.rules() if r.subject == k and _wanted(r.id, wanted)):
         start, end = plan.program.policy(rule.policy).effective
         if (start is not None and ev < start) or (end is not None and ev >= end):
             span = f"{start.isoformat() if start else '…'} .. {end.isoformat() if end else '…'}"
@@ -124,6 +148,10 @@ def explain(plan: Plan, intake: Intake, record: Any, *, kind: str | None, now: d
     return Explanation(report, tuple(out))
 
 
+def _wanted(rule_id: str, wanted: tuple[str, ...] | None) -> bool:
+    return wanted is None or any(rule_id == w or rule_id.startswith(w + ".") for w in wanted)
+
+
 class _Context:
     """Evaluates sub-expressions of one subject's rules through `Plan.compile_expression` (never the live plan)."""
 
@@ -138,6 +166,10 @@ class _Context:
             return False, err.message
         except ArithmeticError as err:
             return False, f"arithmetic error: {err or type(err).__name__}"
+        except TypeError:
+            # a part evaluated on its own, outside the null guard that protects it in the rule (`x is not null and
+            # total < x`): the rule itself never evaluates it with a null operand
+            return False, "not evaluated: an operand is null"
 
     def tree(self, rule: CheckedRule, e: Any, label: str = "") -> ValueNode:
         ok, val = self.value(rule, e)

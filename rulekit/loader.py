@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
@@ -65,7 +65,7 @@ def read_policies(paths: Iterable[str | Path]) -> tuple[PolicySources, list[Diag
             diags.append(Diagnostic("E006", f"cannot read `{f}`: {e.strerror or e}", Span(name, 0, 0, 0, 0)))
             continue
         texts[name] = text
-        sf, ds = parse(text, name)
+        sf, ds = parse(text, name, recover=True)
         diags += ds
         if sf is None:
             continue
@@ -99,7 +99,40 @@ def load_program(paths: Iterable[str | Path], absent: Mapping[str, frozenset[str
 
     `absent`: built-in fields the input source does not have, which become optional (`check`)."""
     sources, diags = read_policies(paths)
-    return check(sources.files, sources.texts, sources.wordlists, sources.builtin, diags, absent)
+    program = check(sources.files, sources.texts, sources.wordlists, sources.builtin, diags, absent)
+    damaged = [sf for sf in sources.files if sf.damaged]
+    if not damaged:
+        return program
+    found = len(diags)  # the checker keeps the diagnostics it was given first, then adds its own
+    kept = program.diagnostics[:found] + tuple(d for d in program.diagnostics[found:] if not _echo(d, damaged))
+    return replace(program, diagnostics=kept)
+
+
+def _echo(d: Diagnostic, damaged: list[n.SourceFile]) -> bool:
+    """Whether a checker diagnostic is an echo of a syntax error: it lies in an item (a rule, test, table, …) whose
+    lines were blanked by recovery, or it names a `let`, wordlist or table whose definition was blanked."""
+    for sf in damaged:
+        if sf.lost_names and d.code == "E002" and any(f"`{name}`" in d.message for name in sf.lost_names):
+            return True
+        if d.span.file != sf.path:
+            continue
+        for item in _members(sf):
+            s = item.span
+            if any(s.line <= last and first <= s.end_line for first, last in sf.damaged) and \
+                    s.line <= d.span.line <= s.end_line:
+                return True
+    return False
+
+
+def _members(sf: n.SourceFile) -> list[object]:
+    """The rules, lets, tables, wordlists and tests of a file, and its policies' other members."""
+    out: list[object] = []
+    for item in sf.items:
+        if isinstance(item, n.Policy):
+            out += list(item.members)
+        else:
+            out.append(item)
+    return out
 
 
 def _wordlist_sources(sf: n.SourceFile) -> list[n.Literal]:

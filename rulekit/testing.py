@@ -58,10 +58,14 @@ def run_test(engine: Engine, path: str, t: n.TestBlock) -> TestResult:
     invalid = [e.message for e in report.errors if e.rule is None]
     if invalid:
         res.problems.append(f"the given {givens[-1].kind} is invalid: {'; '.join(invalid)}")
+    known = {r.id for r in engine.rules()}
     for c in t.clauses:
         if not isinstance(c, n.Expect):
             continue
-        if c.what == "violation":
+        if c.what in ("violation", "error") and c.target is not None and c.target not in known:
+            res.problems.append(f"`expect {'no ' if c.negated else ''}{c.what} {c.target}`: there is no rule "
+                                f"`{c.target}` (W105), so the expectation cannot hold")
+        elif c.what == "violation":
             if c.negated and c.target is None and fired:
                 res.problems.append(f"expected no violation, got {', '.join(fired)}")
             elif c.negated and c.target in fired:

@@ -18,6 +18,7 @@ from rulekit.wordlist import Entry
 
 from .bodies import check_policy
 from .declarations import Declarations, PolicyDraft, RuleDraft, add_diagnostic
+from .lints import unused_lets
 from .program import CheckedPolicy, CheckedRule, CheckedWordlist, Program, type_of
 from .tests import check_tests
 from .typer import Typer
@@ -46,6 +47,7 @@ def check(files: tuple[n.SourceFile, ...], texts: Mapping[str, str],
     typer = Typer(registry, diags)
     for p in decls.policies:
         check_policy(typer, p)
+    unused_lets(decls.policies, typer.refs.values(), error)
     rule_ids = {r.id for p in decls.policies for r in p.rules}
     check_tests(decls.tests, rule_ids, registry.subject_kinds(), error)
     typed = _Annotator(typer.types, typer.refs)

@@ -34,7 +34,10 @@ def check_tests(tests: list[tuple[str, n.TestBlock]], rule_ids: set[str], kinds:
         for c in t.clauses:
             if isinstance(c, n.Expect):
                 if c.what in ("violation", "error") and c.target is not None and c.target not in rule_ids:
-                    error("E002", f"unknown rule `{c.target}`", c.span, did_you_mean(c.target, rule_ids))
+                    # a warning, not an error: a typo in a test must not stop the policies from loading; the
+                    # test fails when run (an expectation about a rule that does not exist never holds)
+                    error("W105", f"this test expects rule `{c.target}`, which does not exist", c.span,
+                          did_you_mean(c.target, rule_ids) or "write the rule id as `policy.rule`")
                 if c.what == "decision" and c.target not in ("block", "review", "allow"):
                     error("E009", f"unknown decision `{c.target}`", c.span,
                                "decisions are `block`, `review` and `allow`")

@@ -18,6 +18,7 @@ from rulekit.syntax import nodes as n
 from .calls import CallTyper
 from .declarations import PolicyDraft, RuleDraft, add_diagnostic
 from .folding import LITERAL_TYPES, arith, unit_hint
+from .lints import backtracking
 from .nullability import facts, path_of, require_value
 from .scope import Env
 
@@ -136,6 +137,9 @@ class Typer(CallTyper):
             problem = regex_problem(e.value)
             if problem is not None:
                 self.error("E007", problem, e.span)
+            elif (slow := backtracking(e.value)) is not None:
+                self.error("W106", slow, e.span, "make the inner repetition exact or possessive (`(a+)++`), or "
+                           "remove one level: `(a+)+` matches what `a+` matches")
         return LITERAL_TYPES[e.kind]
 
     def visit_Template(self, e: n.Template, env: Env) -> T.Type:

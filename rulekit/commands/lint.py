@@ -66,6 +66,21 @@ def typed_input(engine: Any, rec: InputRecord, subject: str | None) -> tuple[Any
     return data, kind, problem
 
 
+def push_input(engine: Any, stream: Any, rec: InputRecord, subject: str | None, adapted: bool = False) -> Report:
+    """The report of one input record, pushed into `stream` when it is readable and typed (as `lint` does)."""
+    if rec.data is None:
+        return invalid_report(subject, rec.record_id, rec.error or "unreadable record")
+    data, kind, problem = typed_input(engine, rec, subject)
+    rid = rec.data.get("id")
+    rep = stream.push(data, kind=kind) if problem is None else \
+        invalid_report(kind, rid if isinstance(rid, str) else None, problem)
+    if rep.kind is None and not adapted:
+        hint = suggest(rec.data, rec.format)
+        if hint is not None:
+            rep = invalid_report(None, rep.id, f"{rep.errors[0].message}; {hint}")
+    return rep  # type: ignore[no-any-return]
+
+
 def reports(engine: Any, files: list[str], subject: str | None, now: datetime, lateness: timedelta,
             progress: Callable[[], None] | None = None, inputs: Inputs | None = None, store: Any = None
             ) -> Iterator[tuple[InputRecord, Report]]:
@@ -76,17 +91,7 @@ def reports(engine: Any, files: list[str], subject: str | None, now: datetime, l
         subject = inputs.adapter.kind
     for f in files:
         for rec in inputs.records(f, engine.program.registry):
-            if rec.data is None:
-                rep = invalid_report(subject, rec.record_id, rec.error or "unreadable record")
-            else:
-                data, kind, problem = typed_input(engine, rec, subject)
-                rid = rec.data.get("id")
-                rep = stream.push(data, kind=kind) if problem is None else \
-                    invalid_report(kind, rid if isinstance(rid, str) else None, problem)
-                if rep.kind is None and inputs.adapter is None:
-                    hint = suggest(rec.data, rec.format)
-                    if hint is not None:
-                        rep = invalid_report(None, rep.id, f"{rep.errors[0].message}; {hint}")
+            rep = push_input(engine, stream, rec, subject, inputs.adapter is not None)
             if progress is not None:
                 progress()
             yield rec, rep

@@ -38,6 +38,33 @@ _CLAUSE_SETS = [
 ]
 
 
+#: Full-width characters an IME types where the language wants ASCII: (ASCII counterpart, Chinese name).
+FULL_WIDTH: dict[str, tuple[str, str]] = {
+    "，": (",", "全角逗号"), "：": (":", "全角冒号"), "（": ("(", "全角左括号"), "）": (")", "全角右括号"),
+    "“": ('"', "中文左引号"), "”": ('"', "中文右引号"), "‘": ('"', "中文单引号"), "’": ('"', "中文单引号"),
+    "￥": ("¥", "全角人民币符号"), "＝": ("=", "全角等号"), "＞": (">", "全角大于号"), "＜": ("<", "全角小于号"),
+    "！": ("!", "全角感叹号"), "？": ("?", "全角问号"), "［": ("[", "全角左方括号"), "］": ("]", "全角右方括号"),
+    "【": ("[", "中文左方括号"), "】": ("]", "中文右方括号"), "｛": ("{", "全角左花括号"), "｝": ("}", "全角右花括号"),
+    "＋": ("+", "全角加号"), "－": ("-", "全角减号"), "＊": ("*", "全角星号"), "／": ("/", "全角斜杠"),
+    "％": ("%", "全角百分号"), "．": (".", "全角句点"), "。": (".", "中文句号"), "\u3000": (" ", "全角空格"),
+    "＃": ("#", "全角井号"), "；": ("", "中文分号"), "、": (",", "中文顿号"),
+}
+
+
+def full_width_hint(ch: str) -> str | None:
+    """The help for a full-width character typed where ASCII is expected (`，` → `,`), or None."""
+    if ch in FULL_WIDTH:
+        ascii_, name = FULL_WIDTH[ch]
+    elif "\uff01" <= ch <= "\uff5e":
+        ascii_, name = chr(ord(ch) - 0xFEE0), "全角字符"
+    else:
+        return None
+    if not ascii_:
+        return f"{name} `{ch}` — 规则语言不用分号，请删除 (statements end at the line break; delete it)"
+    shown = "空格" if ascii_ == " " else f"`{ascii_}`"
+    return f"{name} `{ch}` — 请使用半角 {shown} (use {'a plain space' if ascii_ == ' ' else shown})"
+
+
 class ParseFailure(Exception):
     """A syntax error, carried out of the tree builder as a diagnostic."""
 
@@ -65,6 +92,14 @@ def _prev_token(text: str, pos: int) -> str:
     return m.group(1) if m else ""
 
 
+def unfinished_diagnostic(word: str, line: int, col: int, pos: int, text: str, path: str) -> Diagnostic:
+    """E001 for a statement word read as a name by the unfinished expression before it (`let a = 1 +` then `rule`)."""
+    prev = _prev_token(text, pos)
+    return Diagnostic("E001", f"expected an expression after {_show(prev)}, found `{word}`",
+                      Span(path, line, col, line, col + len(word)),
+                      f"`{word}` starts the next statement, so the one before it is unfinished")
+
+
 def _show(tok: str) -> str:
     return f"`{tok}`" if len(tok) <= 30 else f"`{tok[:27]}…`"
 
@@ -81,7 +116,11 @@ def syntax_diagnostic(e: UnexpectedInput, text: str, path: str) -> Diagnostic:
         ch = text[pos] if pos < len(text) else ""
         rest = text[pos:pos + 20]
         expected = set(e.allowed or ())
-        if ch == "¥" and re.match(r"¥\d+(?:\.\d+)?,\d", rest):
+        width_hint = full_width_hint(ch)
+        if width_hint is not None:
+            msg = f"full-width character `{ch}` where the language expects ASCII"
+            help = width_hint
+        elif ch == "¥" and re.match(r"¥\d+(?:\.\d+)?,\d", rest):
             msg = "money literals have no thousands separators"
             help = "write `¥1299.00`, not `¥1,299.00`"
         elif ch == "%" :

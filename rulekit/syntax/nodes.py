@@ -470,3 +470,7 @@ class SourceFile:
     comments: tuple[Comment, ...] = field(default=(), compare=False)
     #: the numbers of the lines holding nothing but blanks (the formatter keeps a blank line)
     blank_lines: frozenset[int] = field(default=frozenset(), compare=False)
+    #: (first, last) lines blanked by syntax error recovery: the file had syntax errors, this is what parsed
+    damaged: tuple[tuple[int, int], ...] = field(default=(), compare=False)
+    #: the names of `let`s, wordlists and tables whose definitions were blanked
+    lost_names: frozenset[str] = field(default=frozenset(), compare=False)

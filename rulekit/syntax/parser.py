@@ -15,6 +15,7 @@ from rulekit.diagnostics import Diagnostic, Span
 from rulekit.limits import active as active_limits
 from rulekit.resources import grammar_path
 from rulekit.syntax import nodes as n
+from rulekit.syntax import recovery
 from rulekit.syntax.errors import KEYWORDS, ParseFailure, syntax_diagnostic
 from rulekit.syntax.expressions import ExprBuilder
 
@@ -70,23 +71,31 @@ def _keyword_as_name(e: UnexpectedInput) -> bool:
     return True
 
 
-def parse(text: str, path: str = "<input>") -> tuple[n.SourceFile | None, list[Diagnostic]]:
-    """Parse one file. Returns the AST (None on a syntax error) and its diagnostics."""
+def parse(text: str, path: str = "<input>", recover: bool = False) -> tuple[n.SourceFile | None, list[Diagnostic]]:
+    """Parse one file. Returns the AST and its diagnostics: every syntax error of the file, each found after
+    blanking the statement of the one before (rulekit/syntax/recovery.py). On a syntax error the AST is None,
+    or with `recover` the AST of what parsed, its blanked lines in `SourceFile.damaged`."""
     if text.startswith("\ufeff"):
         text = text[1:]
+    tree, rec = recovery.recover(text, path, _parse_tree, syntax_diagnostic)
+    diags = list(rec.diagnostics)
+    if tree is None or (diags and not recover):
+        return None, diags
+    assert isinstance(tree, Tree)
+    too_deep = _too_deep(tree, path)
+    if too_deep is not None:
+        return None, [*diags, too_deep]
     try:
-        tree = _lark().parse(text, start="start", on_error=_keyword_as_name)
-        too_deep = _too_deep(tree, path)
-        if too_deep is not None:
-            return None, [too_deep]
-        items = tuple(_Builder(path, text).item(t) for t in tree.children)
-    except UnexpectedInput as e:
-        return None, [syntax_diagnostic(e, text, path)]
+        items = tuple(_Builder(path, rec.text).item(t) for t in tree.children)
     except ParseFailure as e:
-        return None, [e.diagnostic]
+        return None, [*diags, e.diagnostic]
     lines = text.split("\n")
     blanks = frozenset(i for i, line in enumerate(lines, 1) if not line.strip())
-    return n.SourceFile(path, items, _comments(text), blanks), []
+    return n.SourceFile(path, items, _comments(text), blanks, rec.damaged, rec.lost_names), diags
+
+
+def _parse_tree(text: str) -> Tree:
+    return _lark().parse(text, start="start", on_error=_keyword_as_name)
 
 
 def _too_deep(tree: Tree, path: str) -> Diagnostic | None:

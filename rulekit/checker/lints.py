@@ -1,0 +1,95 @@
+"""Warnings about code that works but is likely wrong: unused lets (W104) and regexes that backtrack (W106)."""
+
+from __future__ import annotations
+
+import re
+import re._constants as sre_c  # the stdlib regex parser: `regex` syntax is a superset, so what it reads is exact
+import re._parser as sre_parse
+from collections.abc import Iterable
+from typing import Any
+
+from rulekit.syntax import nodes as n
+
+from .declarations import PolicyDraft, Report
+
+_REPEATS = (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", None))
+
+
+def unused_lets(policies: Iterable[PolicyDraft], refs: Iterable[n.Ref], error: Report) -> None:
+    """W104 for every `let` (policy-level or in a rule) that no expression of its policy or rule reads."""
+    used = {(r.kind, r.target, r.owner) for r in refs if r.kind in ("let", "rlet")}
+    for p in policies:
+        for name, let in p.lets.items():
+            if ("let", name, p.name) not in used:
+                error("W104", f"`let {name}` is never used in policy `{p.name}`", let.span,
+                      "remove it, or use it in a rule")
+        for r in p.rules:
+            for name, let in r.lets.items():
+                if ("rlet", name, r.node.name) not in used:
+                    error("W104", f"`let {name}` is never used in rule `{r.node.name}`", let.span,
+                          "remove it, or use it in a condition, the message, an action or the evidence")
+
+
+def backtracking(pattern: str) -> str | None:
+    """Why a regex can take exponential time (W106): a repetition whose body is itself an unbounded repetition,
+    with nothing required around it (`(a+)+`, `(\\w+\\s?)*`, `(x|y+)*`); None when no such nesting is found or the
+    stdlib cannot read the pattern (`\\p{…}` and other `regex`-only syntax)."""
+    # a `regex` property class (`\p{Han}`) has the structure of any other class
+    pattern = re.sub(r"\\[pP]\{[^}]*\}|\\[pP][A-Za-z]", r"\\w", pattern)
+    try:
+        parsed = sre_parse.parse(pattern)
+    except Exception:  # noqa: BLE001 - anything the stdlib parser rejects is left to the `regex` module
+        return None
+    if not _nested(list(parsed)):
+        return None
+    return ("a repeated group whose body is itself an unbounded repetition (as in `(a+)+`): on a long text that "
+            "does not match, it can backtrack for exponential time")
+
+
+def _nested(items: list[tuple[Any, Any]]) -> bool:
+    """Whether some unbounded repetition among `items` (at any depth) has an ambiguous body."""
+    for op, av in items:
+        if op in _REPEATS:
+            if _unbounded((op, av)) and _ambiguous(list(av[2])):
+                return True
+            if _nested(list(av[2])):
+                return True
+        elif op is sre_c.SUBPATTERN and _nested(list(av[-1])):
+            return True
+        elif op is sre_c.BRANCH and any(_nested(list(alt)) for alt in av[1]):
+            return True
+    return False
+
+
+def _ambiguous(body: list[tuple[Any, Any]]) -> bool:
+    """Whether one iteration of a repeated `body` can be split in many ways: it is an unbounded repetition with only
+    optional parts around it, or a group or alternative that is."""
+    core = [x for x in body if not _nullable(x)]
+    if len(core) == 0:
+        return any(_unbounded(x) or (x[0] is sre_c.SUBPATTERN and _ambiguous(list(x[1][-1]))) for x in body)
+    if len(core) != 1:
+        return False
+    op, av = core[0]
+    if _unbounded(core[0]):
+        return True
+    if op is sre_c.SUBPATTERN:
+        return _ambiguous(list(av[-1]))
+    if op is sre_c.BRANCH:
+        return any(_ambiguous(list(alt)) for alt in av[1])
+    return False
+
+
+def _unbounded(item: tuple[Any, Any]) -> bool:
+    op, av = item
+    return op in _REPEATS and (av[1] is sre_c.MAXREPEAT or av[1] > 10)
+
+
+def _nullable(item: tuple[Any, Any]) -> bool:
+    op, av = item
+    if op in _REPEATS:
+        return av[0] == 0 or all(_nullable(x) for x in av[2])
+    if op is sre_c.SUBPATTERN:
+        return all(_nullable(x) for x in av[-1])
+    if op is sre_c.BRANCH:
+        return any(all(_nullable(x) for x in alt) for alt in av[1])
+    return op in (sre_c.AT, sre_c.ASSERT, sre_c.ASSERT_NOT)
