@@ -1,0 +1,3 @@
+"""pytest configuration of the test suite: the `pytester` fixture for the pytest plugin's tests."""
+
+pytest_plugins = ["pytester"]
