@@ -38,6 +38,8 @@ class Builtin:
     check: Check
     emit: Emit
     helper: Callable[..., Any] | None = None
+    #: the signature and one line about it (hover and completion in the language server)
+    doc: str = ""
 
 
 def _fmt(template: str) -> Emit:
@@ -203,33 +205,64 @@ def _in_unit(seconds: int) -> Emit:
 
 
 BUILTINS: dict[str, Builtin] = {b.name: b for b in (
-    Builtin("len", _unary(("string", "list"), "a string or a list", T.INT), _fmt("len({0})")),
-    Builtin("count", _check_count, _fmt("len({0})")),
-    Builtin("lower", _strings(1, T.STRING), _fmt("{0}.lower()")),
-    Builtin("upper", _strings(1, T.STRING), _fmt("{0}.upper()")),
-    Builtin("trim", _strings(1, T.STRING), _fmt("{0}.strip()")),
-    Builtin("starts_with", _strings(2, T.BOOL), _fmt("{0}.startswith({1})")),
-    Builtin("ends_with", _strings(2, T.BOOL), _fmt("{0}.endswith({1})")),
-    Builtin("contains", _strings(2, T.BOOL), _fmt("({1} in {0})")),
-    Builtin("matches", _check_matches, _fmt("{h}({1}, {0})"), support.regex_search),
-    Builtin("find", _check_find, _emit_find),
+    Builtin("len", _unary(("string", "list"), "a string or a list", T.INT), _fmt("len({0})"),
+            doc='len(x: string | list) -> int — the number of characters of a string or items of a list'),
+    Builtin("count", _check_count, _fmt("len({0})"),
+            doc='count(list) -> int — the number of items; `count(KIND by KEY within D)` is a window'),
+    Builtin("lower", _strings(1, T.STRING), _fmt("{0}.lower()"),
+            doc='lower(s: string) -> string — the text in lower case'),
+    Builtin("upper", _strings(1, T.STRING), _fmt("{0}.upper()"),
+            doc='upper(s: string) -> string — the text in upper case'),
+    Builtin("trim", _strings(1, T.STRING), _fmt("{0}.strip()"),
+            doc='trim(s: string) -> string — the text without leading and trailing white space'),
+    Builtin("starts_with", _strings(2, T.BOOL), _fmt("{0}.startswith({1})"),
+            doc='starts_with(s: string, prefix: string) -> bool'),
+    Builtin("ends_with", _strings(2, T.BOOL), _fmt("{0}.endswith({1})"),
+            doc='ends_with(s: string, suffix: string) -> bool'),
+    Builtin("contains", _strings(2, T.BOOL), _fmt("({1} in {0})"),
+            doc='contains(s: string, sub: string) -> bool — whether `sub` occurs in `s`'),
+    Builtin("matches", _check_matches, _fmt("{h}({1}, {0})"), support.regex_search,
+            doc='matches(s: string, re"…") -> bool — whether the regex (Python `regex` syntax) matches somewhere in `s`'),
+    Builtin("find", _check_find, _emit_find,
+            doc="find(text: string, WORDLIST) -> list<match> — the wordlist's hits in the text (word, start, end, category)"),
     Builtin("ceil", _unary(("int", "decimal"), "a number (divide money by ¥1 first)", T.INT), _fmt("{h}({0})"),
-            support.ceil),
+            support.ceil,
+            doc='ceil(x: int | decimal) -> int — the smallest integer not below x'),
     Builtin("floor", _unary(("int", "decimal"), "a number (divide money by ¥1 first)", T.INT), _fmt("{h}({0})"),
-            support.floor),
-    Builtin("round", _check_round, _emit_call, support.round_),
-    Builtin("min", _check_min_max, _emit_call, min),
-    Builtin("max", _check_min_max, _emit_call, max),
-    Builtin("abs", _check_abs, _emit_call, abs),
-    Builtin("hours", _unary(("duration",), "a duration", T.DECIMAL), _in_unit(3600), support.in_unit),
-    Builtin("minutes", _unary(("duration",), "a duration", T.DECIMAL), _in_unit(60), support.in_unit),
-    Builtin("days", _unary(("duration",), "a duration", T.DECIMAL), _in_unit(86400), support.in_unit),
-    Builtin("date", _unary(("datetime",), "a datetime", T.DATE), _fmt("{h}({0})"), support.to_date),
-    Builtin("join", _check_join, _emit_join, support.join),
-    Builtin("sum", _check_sum, _emit_sum, support.total),
-    Builtin("width", _strings(1, T.INT), _fmt("{h}({0})"), calendar.width),
-    Builtin("business_duration", _check_business_duration, _emit_call, calendar.business_duration),
+            support.floor,
+            doc='floor(x: int | decimal) -> int — the largest integer not above x'),
+    Builtin("round", _check_round, _emit_call, support.round_,
+            doc='round(x, n: int) -> same type — x rounded half-even to n decimal places'),
+    Builtin("min", _check_min_max, _emit_call, min,
+            doc='min(a, b, …) -> the smallest of its arguments (one ordered type)'),
+    Builtin("max", _check_min_max, _emit_call, max,
+            doc='max(a, b, …) -> the largest of its arguments (one ordered type)'),
+    Builtin("abs", _check_abs, _emit_call, abs,
+            doc='abs(x) -> the absolute value of a number, money, duration or weight'),
+    Builtin("hours", _unary(("duration",), "a duration", T.DECIMAL), _in_unit(3600), support.in_unit,
+            doc='hours(d: duration) -> decimal — the duration in hours'),
+    Builtin("minutes", _unary(("duration",), "a duration", T.DECIMAL), _in_unit(60), support.in_unit,
+            doc='minutes(d: duration) -> decimal — the duration in minutes'),
+    Builtin("days", _unary(("duration",), "a duration", T.DECIMAL), _in_unit(86400), support.in_unit,
+            doc='days(d: duration) -> decimal — the duration in days'),
+    Builtin("date", _unary(("datetime",), "a datetime", T.DATE), _fmt("{h}({0})"), support.to_date,
+            doc='date(dt: datetime) -> date — the calendar date in the platform time zone (UTC+8)'),
+    Builtin("join", _check_join, _emit_join, support.join,
+            doc='join(list<string>, sep: string) -> string'),
+    Builtin("sum", _check_sum, _emit_sum, support.total,
+            doc='sum(list) -> the total of a list of numbers, money, weights or durations; `sum(x by KEY within D)` is a window'),
+    Builtin("width", _strings(1, T.INT), _fmt("{h}({0})"), calendar.width,
+            doc='width(s: string) -> int — display width: CJK and full-width characters count 2 (抖店 title limits)'),
+    Builtin("business_duration", _check_business_duration, _emit_call, calendar.business_duration,
+            doc="business_duration(start, end, hours: string) -> duration — the part of end - start inside the daily "
+                'service hours ("08:00-23:00")'),
 )}
 
 #: The window aggregates (`count(order by ip within 10m)`, LANGUAGE §4.4).
-WINDOW_FUNCS = ("count", "sum", "distinct", "members")
+WINDOW_FUNCS: dict[str, str] = {
+    "count": "count(KIND by KEY[, KEY…] within D [where COND]) -> int — subjects with this key within D, this one "
+             "included",
+    "sum": "sum(VALUE by KEY within D [where COND]) -> the total of VALUE over the subjects with this key within D",
+    "distinct": "distinct(VALUE by KEY within D [where COND]) -> int — how many different VALUEs within D",
+    "members": "members(KIND by KEY within D [where COND]) -> list<KIND> — the subjects in the window, oldest first",
+}

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rulekit import __version__
-from rulekit.commands import adapt, check, explain, fmt, lint, rule, schema, test
+from rulekit.commands import adapt, check, explain, fmt, lint, lsp, rule, schema, test
 from rulekit.commands.common import EXIT_OK, EXIT_USAGE, UsageError
 from rulekit.commands.inputs import add_input_options
 
@@ -57,6 +57,9 @@ EPILOGS = {
                 "0 explained (an invalid record is explained too), 2 bad policies or usage"),
     "schema": ("rulekit schema order", "rulekit schema -p policies/ refund",
                "0 printed, 2 unknown record type or bad policies"),
+    "lsp": ("rulekit lsp    (started by the editor: VS Code, Neovim, Helix; see docs/editors.md)",
+            "pip install 'rulekit[lsp]' && rulekit lsp",
+            "0 the client ended the session, 2 pygls is not installed"),
     "rule": ("rulekit rule ad_law.extreme_words", "rulekit rule -p policies/ freight.remote_free_shipping",
              "0 printed, 2 unknown rule or bad policies"),
 }
@@ -177,6 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_input_options(p)
     p.add_argument("file", metavar="FILE", help="the input file holding the record")
     p.set_defaults(func=explain.run)
+
+    p = _command(sub, "lsp", "run the language server over standard input and output (for editors)")
+    p.set_defaults(func=lsp.run)
 
     p = _command(sub, "rule", "print what a rule checks: title, severity, policy, where, message, source")
     p.add_argument("-p", "--policies", action="append", metavar="PATH", help="policy file or directory (repeatable)")

@@ -40,9 +40,12 @@ def builtin_records() -> n.SourceFile:
     return sf
 
 
-def read_policies(paths: Iterable[str | Path]) -> tuple[PolicySources, list[Diagnostic]]:
+def read_policies(paths: Iterable[str | Path], unsaved: Mapping[str, str] | None = None
+                  ) -> tuple[PolicySources, list[Diagnostic]]:
     """Read and parse the `.rule` files (a directory recursively, sorted; it is the root of its files) and
-    every wordlist source they name. Problems are diagnostics (E001, E006, E007), never exceptions."""
+    every wordlist source they name. Problems are diagnostics (E001, E006, E007), never exceptions.
+
+    `unsaved` maps resolved file paths to text that replaces the file's (an editor's open buffers)."""
     found = expand(paths, (".rule",))
     diags = [Diagnostic("E006", f"no such file or directory: `{p}`", Span(p, 0, 0, 0, 0)) for p in found.missing]
     diags += [Diagnostic("E006", f"no .rule files under `{p}`", Span(p, 0, 0, 0, 0)) for p in found.empty]
@@ -56,8 +59,10 @@ def read_policies(paths: Iterable[str | Path]) -> tuple[PolicySources, list[Diag
         if problem is not None:
             diags.append(Diagnostic("E006", problem, Span(name, 0, 0, 0, 0)))
             continue
+        text = unsaved.get(str(f.resolve())) if unsaved else None
         try:
-            text = f.read_text(encoding="utf-8-sig")
+            if text is None:
+                text = f.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as e:
             diags.append(Diagnostic("E006", f"cannot read `{f}`: not UTF-8 (byte {e.start + 1})", Span(name, 0, 0, 0, 0)))
             continue
@@ -70,13 +75,18 @@ def read_policies(paths: Iterable[str | Path]) -> tuple[PolicySources, list[Diag
         if sf is None:
             continue
         files.append(sf)
-        for lit in _wordlist_sources(sf):
-            key = (name, lit.value)
-            if key not in wordlists:
-                entries = _read_wordlist(f, root, lit, diags)
-                if entries is not None:
-                    wordlists[key] = entries
+        _read_wordlists(sf, f, root, name, wordlists, diags)
     return PolicySources(tuple(files), MappingProxyType(texts), MappingProxyType(wordlists), builtin_records()), diags
+
+
+def _read_wordlists(sf: n.SourceFile, f: Path, root: Path, name: str,
+                    wordlists: dict[tuple[str, str], tuple[Entry, ...]], diags: list[Diagnostic]) -> None:
+    for lit in _wordlist_sources(sf):
+        key = (name, lit.value)
+        if key not in wordlists:
+            entries = _read_wordlist(f, root, lit, diags)
+            if entries is not None:
+                wordlists[key] = entries
 
 
 def _policy_file_problem(f: Path, root: Path, named: bool, limit: int) -> str | None:
@@ -94,11 +104,13 @@ def _policy_file_problem(f: Path, root: Path, named: bool, limit: int) -> str | 
     return None
 
 
-def load_program(paths: Iterable[str | Path], absent: Mapping[str, frozenset[str]] | None = None) -> Program:
+def load_program(paths: Iterable[str | Path], absent: Mapping[str, frozenset[str]] | None = None,
+                 unsaved: Mapping[str, str] | None = None) -> Program:
     """Read, parse and check a policy set; every diagnostic is in `Program.diagnostics`.
 
-    `absent`: built-in fields the input source does not have, which become optional (`check`)."""
-    sources, diags = read_policies(paths)
+    `absent`: built-in fields the input source does not have, which become optional (`check`); `unsaved`: text
+    that replaces some files' (`read_policies`)."""
+    sources, diags = read_policies(paths, unsaved)
     program = check(sources.files, sources.texts, sources.wordlists, sources.builtin, diags, absent)
     damaged = [sf for sf in sources.files if sf.damaged]
     if not damaged:
