@@ -57,6 +57,11 @@ def order(**over: Any) -> dict[str, Any]:
     return d
 
 
+def given_json(**over: Any) -> str:
+    """A valid order as the JSON of a `given order {…}` clause, on one line."""
+    return json.dumps(order(**over), ensure_ascii=False)
+
+
 def run_cli(*args: str | Path, input: str | None = None, cwd: Path | None = None,
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """`python -m rulekit ARGS` in `cwd` (default the repository), with `env` added to the environment."""
