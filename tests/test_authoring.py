@@ -193,7 +193,7 @@ def test_w105_test_expecting_an_unknown_rule_warns_and_the_test_fails(tmp_path: 
 @pytest.mark.parametrize("pattern,slow", [
     ("(a+)+", True), ("(a*)*", True), (r"(\w+\s?)*$", True), ("(x|y+)*", True), (r"(\p{Han}+)+", True),
     (r"^(\d+)$", False), ("(ab+)+", False), ("a+b+", False), (r"\d{4}-\d{2}", False), ("((ab)*c)*", False),
-    (r"(?:[a-z]+\.)+com", False), ("(a{2})+", False),
+    (r"(?:[a-z]+\.)+com", False), ("(a{2})+", False), (r"(\w++\s?)*", False), ("(a+)++", False), ("(?>a+)+", False),
 ])
 def test_w106_catastrophic_regex(pattern: str, slow: bool) -> None:
     assert (backtracking(pattern) is not None) is slow

@@ -15,8 +15,12 @@ from pathlib import Path
 DOC = Path(__file__).resolve().parents[1] / "docs" / "diagnostics.md"
 
 CASES = {
-    "E001": ("syntax error", 'policy p {\n  rule r on order {\n    when order.total >> ¥5\n    message "x"\n  }\n}\n',
-             "Write a single comparison operator: `order.total > ¥5`."),
+    "E001": ("syntax error", 'policy p {\n  rule r on order {\n    when order.total >> ¥5\n    message "x"\n  }\n'
+             '  rule s on order {\n    when order.region in [“新疆”]\n    message "y"，\n  }\n}\n',
+             "Write a single comparison operator: `order.total > ¥5`; type ASCII punctuation (`\"`, `,`, `(`, `:`) "
+             "outside strings. Every syntax error of a file is reported in one run: after an error the parser "
+             "skips to the next statement (`when`, `message`, `let`, `rule`, … at the start of a line) and goes on, "
+             "and the checker then reports on what parsed, leaving out the statements that did not."),
     "E002": ("unknown name", 'policy p {\n  let remote = ["新疆", "西藏"]\n  rule r on order {\n'
              '    when order.region in remot\n    message "x"\n  }\n}\n',
              "Use the name the suggestion gives, or define it with `let`."),
@@ -51,6 +55,22 @@ CASES = {
     "W103": ("wordlist entry shadowed or duplicated", 'policy p {\n  wordlist w {\n    words "第一", "第一"\n'
              '    allow "第一次"\n  }\n}\n',
              "Remove the duplicate entry, or the entry equal to an `allow` phrase."),
+    "W104": ("unused let", 'policy p {\n  let unused_threshold = ¥99\n  rule r on order {\n    let late = 48h\n'
+             '    when order.total > ¥5\n    message "x"\n  }\n}\n',
+             "Remove the `let`, or use it. A policy-level `let` counts as used when any rule, table or `let` of the "
+             "policy reads it; a rule-local one when its rule reads it (a `let` read only by unused lets counts as "
+             "used)."),
+    "W105": ("test expects a rule that does not exist", 'policy p {\n  rule big on order {\n'
+             '    when order.total > ¥500\n    message "x"\n  }\n}\ntest "t" {\n'
+             '  given order {"id": "o1"}\n  expect no violation p.bigg\n}\n',
+             "Correct the rule id (`policy.rule`). A warning, so a typo in a test never stops the policies from "
+             "loading for `lint`; the expectation never holds, so `rulekit test` fails that test and says why "
+             "(`expect no violation p.bigg` would otherwise pass for the wrong reason)."),
+    "W106": ("regex that can backtrack catastrophically", 'policy p {\n  rule r on listing {\n'
+             '    when matches(listing.title, re"(\\w+\\s?)*$")\n    message "x"\n  }\n}\n',
+             "Remove the nesting (`\\w+(\\s\\w+)*`), or make the inner repetition possessive (`(\\w++\\s?)*`). "
+             "The check is structural: a repetition whose body is itself an unbounded repetition with only optional "
+             "parts around it (`(a+)+`, `(a*)*`, `(a|b+)*`). Evaluation still stops a regex at its time limit."),
 }
 
 

@@ -12,7 +12,8 @@ from rulekit.syntax import nodes as n
 
 from .declarations import PolicyDraft, Report
 
-_REPEATS = (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", None))
+_BACKTRACKING = (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT)
+_REPEATS = (*_BACKTRACKING, sre_c.POSSESSIVE_REPEAT)
 
 
 def unused_lets(policies: Iterable[PolicyDraft], refs: Iterable[n.Ref], error: Report) -> None:
@@ -80,8 +81,9 @@ def _ambiguous(body: list[tuple[Any, Any]]) -> bool:
 
 
 def _unbounded(item: tuple[Any, Any]) -> bool:
+    """A repetition that backtracks and has no small upper bound (a possessive one, `a++`, never gives back)."""
     op, av = item
-    return op in _REPEATS and (av[1] is sre_c.MAXREPEAT or av[1] > 10)
+    return op in _BACKTRACKING and (av[1] is sre_c.MAXREPEAT or av[1] > 10)
 
 
 def _nullable(item: tuple[Any, Any]) -> bool:
