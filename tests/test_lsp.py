@@ -116,7 +116,7 @@ async def test_hover(client: LanguageClient) -> None:
         return h.contents.value  # type: ignore[union-attr]
 
     assert "order.region: string" in await hover("order.region in", 7)
-    assert "field `region` of record `order`" in await hover("order.region in", 7)
+    assert "field `region` of record `order`: province" in await hover("order.region in", 7)
     assert "let remote: list<string>" in await hover("remote and", 1)
     assert "wordlist `banned`**: 2 entries" in await hover("banned))", 1)
     assert "len(x: string | list) -> int" in await hover("len(", 1)

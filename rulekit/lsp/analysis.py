@@ -139,6 +139,9 @@ class Analysis:
             info = self._field(owner, node.name)
             if info is not None:
                 head += f"\n\nfield `{node.name}` of record `{owner}`"
+                doc = self._field_doc(info.span)
+                if doc:
+                    head += f": {doc}"
             return head + _nullable_note(node.type)
         if isinstance(node, n.Call):
             b = BUILTINS.get(node.func)
@@ -249,10 +252,31 @@ class Analysis:
         rt = self.program.registry.types.get(record or "")
         return rt.fields.get(name) if rt is not None else None
 
-    def _source(self, span: Span) -> str:
-        text = self.program.sources.get(span.file)
+    def _text(self, file: str) -> str:
+        """A policy file's text as checked, or the built-in record declarations'."""
+        text = self.program.sources.get(file)
         if text is None:
-            text = _builtin_text() if span.file == builtin_records().path else ""
+            text = _builtin_text() if file == builtin_records().path else ""
+        return text
+
+    def _field_doc(self, span: Span) -> str:
+        """A field's doc: the comment at the end of its declaration line, else the comment lines right above it."""
+        text = self._text(span.file)
+        lines = text.split("\n")
+        if not 1 <= span.line <= len(lines):
+            return ""
+        here = lines[span.line - 1]
+        if "#" in here:
+            return here.split("#", 1)[1].strip()
+        above = []
+        i = span.line - 2
+        while i >= 0 and lines[i].strip().startswith("#"):
+            above.insert(0, lines[i].strip().lstrip("#").strip())
+            i -= 1
+        return " ".join(above)
+
+    def _source(self, span: Span) -> str:
+        text = self._text(span.file)
         lines = text.split("\n")
         if span.line <= 0 or span.line > len(lines):
             return ""
