@@ -5,8 +5,7 @@ from rulekit.engine import Engine, load
 from rulekit.explain import Explanation
 from rulekit.runtime.report import Action, EvalError, Evidence, Report, RuleDescriptor, Violation
 from rulekit.stream import Stream
-
-__version__ = "0.1.0"
+from rulekit.version import __version__
 
 __all__ = [
     "Action", "Diagnostic", "Engine", "EvalError", "Evidence", "Explanation", "PolicyError", "Report",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rulekit import types as T
-from rulekit.runtime import calendar, support
+from rulekit.runtime import calendar, regexes, support
 from rulekit.syntax import nodes as n
 
 SUMMABLE = ("int", "decimal", "money", "weight", "duration")
@@ -221,7 +221,7 @@ BUILTINS: dict[str, Builtin] = {b.name: b for b in (
             doc='ends_with(s: string, suffix: string) -> bool'),
     Builtin("contains", _strings(2, T.BOOL), _fmt("({1} in {0})"),
             doc='contains(s: string, sub: string) -> bool — whether `sub` occurs in `s`'),
-    Builtin("matches", _check_matches, _fmt("{h}({1}, {0})"), support.regex_search,
+    Builtin("matches", _check_matches, _fmt("{h}({1}, {0})"), regexes.regex_search,
             doc='matches(s: string, re"…") -> bool — whether the regex (Python `regex` syntax) matches somewhere in `s`'),
     Builtin("find", _check_find, _emit_find,
             doc="find(text: string, WORDLIST) -> list<match> — the wordlist's hits in the text (word, start, end, category)"),

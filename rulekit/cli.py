@@ -65,6 +65,15 @@ EPILOGS = {
 }
 
 
+def _seconds(text: str) -> str:
+    try:
+        if float(text) > 0:
+            return text
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"expected a positive number of seconds, not {text!r}")
+
+
 def _executor(text: str) -> str:
     if text != "ray" and not text.startswith("ray:"):
         raise argparse.ArgumentTypeError(f"expected ray or ray:ADDRESS, not {text!r}")
@@ -119,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lateness", metavar="D", help="how late a subject may arrive for windows (default 0s)")
     p.add_argument("--limit", action="append", metavar="NAME=VALUE",
                    help="change one limit, e.g. record-bytes=16777216 or max-clock-skew=30d (docs/security.md)")
+    p.add_argument("--regex-timeout", metavar="SECONDS", type=_seconds,
+                   help="regex time one record may spend over all its matches() (limit regex-seconds, default 1)")
     p.add_argument("--format", choices=["text", "json", "jsonl", "sarif", "github", "html"], default=None,
                    help="how to write the reports (default text; html: one self-contained page, give it -o)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the reports to FILE instead of standard output")

@@ -14,7 +14,7 @@ from rulekit.checker import CheckedRule, type_of
 from rulekit.compiler import Plan
 from rulekit.intake import Intake
 from rulekit.records.convert import show as show_input
-from rulekit.runtime import support
+from rulekit.runtime import regexes, support
 from rulekit.runtime.report import Report, RuleDescriptor, report_json
 from rulekit.stream import Stream, event_us
 from rulekit.syntax import nodes as n
@@ -212,6 +212,8 @@ def _show(value: Any, kind: str) -> str:
             return "[" + shown + (", …" if len(value) > 10 else "") + "]"
         if kind == "string":
             return f'"{value}"'
+        if kind == "regex" or isinstance(value, regexes.TimedRegex):
+            return f're"{value.pattern}"'
         kind_name = getattr(value, "_kind", None)
         if kind_name is not None:  # a record, or a member of a window: named by its id when it has one
             rid = getattr(value, "id", None)

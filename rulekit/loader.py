@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
+from rulekit import cache
 from rulekit.checker import Program, check
 from rulekit.diagnostics import Diagnostic, Span
 from rulekit.limits import active as active_limits
@@ -34,7 +35,7 @@ class PolicySources:
 def builtin_records() -> n.SourceFile:
     """The parsed declarations of the built-in record types (RECORDS.md)."""
     path = builtin_records_path()
-    sf, diags = parse(path.read_text(encoding="utf-8"), str(path))
+    sf, diags = parse_cached(path.read_text(encoding="utf-8"), str(path))
     if sf is None or diags:
         raise RuntimeError(f"the built-in record declarations do not parse: {diags}")
     return sf
@@ -70,13 +71,26 @@ def read_policies(paths: Iterable[str | Path], unsaved: Mapping[str, str] | None
             diags.append(Diagnostic("E006", f"cannot read `{f}`: {e.strerror or e}", Span(name, 0, 0, 0, 0)))
             continue
         texts[name] = text
-        sf, ds = parse(text, name, recover=True)
+        sf, ds = parse_cached(text, name)
         diags += ds
         if sf is None:
             continue
         files.append(sf)
         _read_wordlists(sf, f, root, name, wordlists, diags)
     return PolicySources(tuple(files), MappingProxyType(texts), MappingProxyType(wordlists), builtin_records()), diags
+
+
+def parse_cached(text: str, name: str) -> tuple[n.SourceFile | None, list[Diagnostic]]:
+    """`parse(text, name, recover=True)`, from the user cache when this text was parsed before under this name, by
+    this build of rulekit, with the same nesting limit (rulekit/cache.py)."""
+    key = cache.key_of(cache.code_fingerprint(), str(active_limits().expression_depth), name, text)
+    hit = cache.load("parsed", key)
+    if isinstance(hit, tuple) and len(hit) == 2 and (hit[0] is None or isinstance(hit[0], n.SourceFile)) \
+            and isinstance(hit[1], list):
+        return hit
+    result = parse(text, name, recover=True)
+    cache.store("parsed", key, result)
+    return result
 
 
 def _read_wordlists(sf: n.SourceFile, f: Path, root: Path, name: str,

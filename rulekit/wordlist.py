@@ -92,7 +92,11 @@ def fold(text: str) -> str:
 
 def evasive_image(text: str) -> str:
     """The evasive-mode image of `text`: the normalized image without non-letters/non-digits."""
-    image = fold(text)
+    return evasive_of_folded(fold(text))
+
+
+def evasive_of_folded(image: str) -> str:
+    """The evasive-mode image of a text from its normalized image (`fold(text)`)."""
     if image.isalnum():  # str.isalnum is exactly "every character is in L* or N*"
         return image
     # Most separators are ASCII once folded (NFKC maps full-width punctuation to ASCII): deleting their

@@ -47,6 +47,57 @@ def backtracking(pattern: str) -> str | None:
             "does not match, it can backtrack for exponential time")
 
 
+def repetitions(pattern: str) -> int | None:
+    """How many unbounded repetitions a regex has, when that bounds its running time: a search over n characters
+    then takes at most about n ** (k + 1) steps. None when nothing bounds it: a loop whose body holds an alternation
+    or another repetition (`(a|aa)+`, and W106's nesting), backreferences, or syntax the stdlib parser does not
+    read."""
+    pattern = re.sub(r"\\[pP]\{[^}]*\}|\\[pP][A-Za-z]", r"\\w", pattern)
+    try:
+        parsed = sre_parse.parse(pattern)
+    except Exception:  # noqa: BLE001 - unknown syntax: no bound
+        return None
+    if _nested(list(parsed)):
+        return None
+    count = 0
+    todo = list(parsed)
+    while todo:
+        op, av = todo.pop()
+        if op in (sre_c.GROUPREF, sre_c.GROUPREF_EXISTS):
+            return None
+        if op in (sre_c.ASSERT, sre_c.ASSERT_NOT):
+            todo.extend(av[1])  # a lookaround runs at each position: its repetitions count like the others
+            continue
+        if op in _REPEATS:
+            if av[1] is sre_c.MAXREPEAT:
+                if op is not sre_c.POSSESSIVE_REPEAT and _branches(list(av[2])):
+                    return None  # `(a|aa)+`, `(a{1,2})+`: one text, many ways through the loop
+                count += 1
+            todo.extend(av[2])  # a bounded `{m,n}` costs at most n steps a position: a constant
+        elif op is sre_c.SUBPATTERN:
+            todo.extend(av[-1])
+        elif op is sre_c.ATOMIC_GROUP:
+            todo.extend(av)
+        elif op is sre_c.BRANCH:
+            for alt in av[1]:
+                todo.extend(alt)
+    return count
+
+
+def _branches(items: list[tuple[Any, Any]]) -> bool:
+    """Whether a loop body can match one text in more than one way: it holds an alternation or a repetition."""
+    todo = list(items)
+    while todo:
+        op, av = todo.pop()
+        if op is sre_c.BRANCH or op in _REPEATS:
+            return True
+        if op is sre_c.SUBPATTERN:
+            todo.extend(av[-1])
+        elif op in (sre_c.ASSERT, sre_c.ASSERT_NOT):
+            todo.extend(av[1])
+    return False
+
+
 def _nested(items: list[tuple[Any, Any]]) -> bool:
     """Whether some unbounded repetition among `items` (at any depth) has an ambiguous body."""
     for op, av in items:

@@ -32,7 +32,11 @@ def configuration(a: argparse.Namespace) -> Config:
         config = resolve(getattr(a, "config", None), getattr(a, "isolated", False))
     except ConfigError as e:
         raise UsageError(str(e)) from None
-    limits_of(config, getattr(a, "limit", None))  # the `limits` table (and `--limit`) apply to every command
+    flags = list(getattr(a, "limit", None) or ())
+    if getattr(a, "regex_timeout", None):
+        flags.append(f"regex-seconds={a.regex_timeout}")
+    a.limit = flags
+    limits_of(config, flags)  # the `limits` table (and `--limit`, `--regex-timeout`) apply to every command
     return config
 
 

@@ -14,8 +14,9 @@ from rulekit import types as T
 from rulekit import values
 from rulekit.builtins import BUILTINS, render_kind
 from rulekit.checker import CheckedPolicy, CheckedRule, Program, type_of
+from rulekit.checker.lints import repetitions
 from rulekit.checker.nullability import path_of
-from rulekit.runtime import support
+from rulekit.runtime import regexes, support
 from rulekit.syntax import nodes as n
 from rulekit.syntax.visitor import NodeVisitor, walk
 
@@ -108,7 +109,7 @@ class ExpressionCompiler(NodeVisitor):
         if k in ("bool", "int", "string"):
             return repr(e.value)
         if k == "regex":
-            return self.consts.name(regex.compile(e.value), "rx")
+            return self.consts.name(regexes.TimedRegex(regex.compile(e.value), repetitions(e.value)), "rx")
         return self.consts.name(e.value, k[:2])
 
     def visit_Template(self, e: n.Template, s: Scope, safe: bool = False) -> str:

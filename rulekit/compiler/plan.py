@@ -11,6 +11,7 @@ from rulekit.checker import CheckedPolicy, CheckedRule, Program
 from rulekit.diagnostics import PolicyError
 from rulekit.records.validate import Validator, compile_validators
 from rulekit.runtime import support
+from rulekit.runtime.fused import fuse
 from rulekit.runtime.matcher import WordlistMatcher
 from rulekit.runtime.report import RuleDescriptor
 from rulekit.runtime.windows.store import WindowSpec
@@ -169,9 +170,12 @@ def compile_program(program: Program) -> Plan:
     table = WindowTable(program)
     ec = ExpressionCompiler(program, consts, table)
     table.compiler = ec
+    matchers = []
     for pol in program.policies:
         for wl in pol.wordlists.values():
-            consts.bind(wordlist_name(pol.name, wl.name), WordlistMatcher(wl.entries, wl.allow, wl.mode))
+            matchers.append(WordlistMatcher(wl.entries, wl.allow, wl.mode))
+            consts.bind(wordlist_name(pol.name, wl.name), matchers[-1])
+    fuse(matchers)  # one automaton per mode: a title is searched once for all the wordlists of that mode
     build_tables(ec, program, consts)
     by_kind: dict[str, list[CheckedRule]] = {}
     for r in program.rules():

@@ -29,7 +29,7 @@ class RulekitServer(LanguageServer):
     """The server, with the workspace of open `.rule` buffers and the pending debounced checks."""
 
     def __init__(self) -> None:
-        from rulekit import __version__
+        from rulekit.version import __version__
         super().__init__("rulekit", __version__)
         self.files = Workspace()
         self.pending: dict[str, asyncio.TimerHandle] = {}

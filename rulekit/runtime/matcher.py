@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -19,7 +18,8 @@ from rulekit.wordlist import (
     as_entry,
     check_mode,
     duplicate_entries,
-    evasive_image,
+    evasive_of_folded,
+    fold,
     invalid_entries,
     match_key,
 )
@@ -133,35 +133,43 @@ def _without_surrogates(image: str) -> str:
     return _SURROGATE.sub("\uffff", image)
 
 
+class LastTwo:
+    """A function of a string, with its last two answers kept (by the argument's identity, not equality: a string
+    is immutable, and a hit compares one pointer). The images of a mode: a record's rules run every wordlist of a
+    mode over the same title and description, and each is normalized once. Each slot is one tuple, so a thread
+    that reads it sees a text with its own answer."""
+
+    __slots__ = ("make", "first", "second")
+
+    def __init__(self, make: Callable[[str], Any]):
+        self.make = make
+        self.first: tuple[str | None, Any] = (None, None)
+        self.second: tuple[str | None, Any] = (None, None)
+
+    def __call__(self, text: str) -> Any:
+        hit = self.first
+        if hit[0] is text:
+            return hit[1]
+        hit = self.second
+        if hit[0] is text:
+            return hit[1]
+        image = self.make(text)
+        self.second, self.first = self.first, (text, image)
+        return image
+
+
+#: One cache of images per mode, shared by every matcher of that mode.
+NORMALIZED_IMAGES = LastTwo(fold)
+EVASIVE_IMAGES = LastTwo(lambda text: evasive_of_folded(NORMALIZED_IMAGES(text)))  # folded once for both modes
+
+
 def _make_find(mode: int, search: _Search, collect: Callable[[str, str, _Hits, str | None], list[Match]]) -> _Find:
     """`find` for one mode, as a closure: the no-match path is a handful of C calls."""
-    is_normalized = unicodedata.is_normalized
-    fold_table = FOLD_TABLE
-    evasive = evasive_image
 
     def hits_of(image: str) -> _Hits:  # only after a UnicodeEncodeError (lone surrogates)
         return search(_without_surrogates(image), True)
 
-    if mode == _NORMALIZED:
-
-        def find(text: str, field: str | None = None) -> list[Match]:
-            if text.isascii():
-                image = text.lower()
-            elif is_normalized("NFKC", text):
-                # Every code point of an NFKC-normalized string is normalized on its own, so the
-                # per-code-point image is just the (context-free) str.casefold.
-                image = text.casefold()
-            else:
-                image = text.translate(fold_table)
-            try:
-                hits = search(image, True)
-            except UnicodeEncodeError:
-                hits = hits_of(image)
-            if not hits:
-                return []
-            return collect(text, image, hits, field)
-
-    elif mode == _EXACT:
+    if mode == _EXACT:
 
         def find(text: str, field: str | None = None) -> list[Match]:
             try:
@@ -172,19 +180,21 @@ def _make_find(mode: int, search: _Search, collect: Callable[[str, str, _Hits, s
                 return []
             return collect(text, text, hits, field)
 
-    else:
+        return find
 
-        def find(text: str, field: str | None = None) -> list[Match]:
-            image = evasive(text)
-            try:
-                hits = search(image, True)
-            except UnicodeEncodeError:
-                hits = hits_of(image)
-            if not hits:
-                return []
-            return collect(text, image, hits, field)
+    images = NORMALIZED_IMAGES if mode == _NORMALIZED else EVASIVE_IMAGES
 
-    return find
+    def find_image(text: str, field: str | None = None) -> list[Match]:
+        image = images(text)
+        try:
+            hits = search(image, True)
+        except UnicodeEncodeError:
+            hits = hits_of(image)
+        if not hits:
+            return []
+        return collect(text, image, hits, field)
+
+    return find_image
 
 
 def _rebuild(entries: tuple[Entry, ...], allow: tuple[str, ...], mode: str, automaton: str) -> WordlistMatcher:
@@ -201,7 +211,8 @@ class WordlistMatcher:
     `find` is built per instance (a closure) so that the no-match path stays a few C calls.
     """
 
-    __slots__ = ("entries", "allow", "mode", "automaton", "find", "_mode", "_key_entry", "_key_allow", "_has_allow")
+    __slots__ = ("entries", "allow", "mode", "automaton", "find", "keys", "_mode", "_key_entry", "_key_allow",
+                 "_has_allow")
 
     entries: tuple[Entry, ...]
     allow: tuple[str, ...]
@@ -245,12 +256,18 @@ class WordlistMatcher:
                 key_allow.append(True)
             else:
                 key_allow[index] = True
+        #: the automaton's keys (entries, then allow phrases not among them), as `search` numbers its hits
+        self.keys: tuple[str, ...] = tuple(keys)
         self._key_entry = key_entry
         self._key_allow = key_allow
         self._has_allow = any(key_allow)
         if automaton == "auto" and any(map(_needs_pyahocorasick, keys)):
             automaton = "pyahocorasick"
         self.automaton, search = _build_search(keys, automaton)
+        self.find = _make_find(self._mode, search, self._collect)
+
+    def use_search(self, search: Callable[[str, bool], _Hits]) -> None:
+        """Find with another search that gives the same hits (numbered by `keys`): a fused automaton's."""
         self.find = _make_find(self._mode, search, self._collect)
 
     def __repr__(self) -> str:

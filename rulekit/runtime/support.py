@@ -112,19 +112,6 @@ class RegexBudget(threading.local):
 REGEX_BUDGET = RegexBudget()
 
 
-def regex_search(rx: Any, s: str) -> bool:
-    """`matches(s, re"…")`: search within what is left of the record's regex budget; when it is spent, the rule
-    is undetermined."""
-    left = REGEX_BUDGET.deadline - time.monotonic() if REGEX_BUDGET.deadline != math.inf else REGEX_BUDGET.seconds
-    try:
-        if left <= 0:
-            raise TimeoutError
-        return rx.search(s, timeout=left) is not None
-    except TimeoutError:
-        raise Undetermined(f're"{rx.pattern}" ran past the regex time of the record '
-                           f"({REGEX_BUDGET.seconds:g} s, limit `regex-seconds`)") from None
-
-
 # ---- rendering by static type (LANGUAGE §6, §9) ---------------------------------------------
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput, UnexpectedToken
 
+from rulekit.cache import lark_cache_file
 from rulekit.diagnostics import Diagnostic, Span
 from rulekit.limits import active as active_limits
 from rulekit.resources import grammar_path
@@ -25,8 +26,10 @@ __all__ = ["KEYWORDS", "ParseFailure", "parse", "parse_expr"]
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     """The one LALR parser (immutable once built; each `parse` call keeps its own state)."""
+    grammar = grammar_path().read_text(encoding="utf-8")
     return Lark(
-        grammar_path().read_text(encoding="utf-8"),
+        grammar,
+        cache=lark_cache_file(grammar) or False,  # LALR tables from the user cache: 0.2 s saved per process
         parser="lalr",
         lexer="contextual",
         propagate_positions=True,

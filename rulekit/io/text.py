@@ -1,0 +1,154 @@
+"""Writes the reports of `rulekit lint` as text for people: one block per finding, the totals, a table of rules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TextIO
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from rulekit.io.pairs import Pair, where
+from rulekit.io.readers import InputRecord
+from rulekit.io.summary import Summary
+from rulekit.runtime.report import Report, dumps_exact
+
+_DECISION_STYLE = {"block": "bold red", "review": "bold yellow", "allow": "bold green"}
+_SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
+
+
+def _args_text(args: Mapping[str, Any]) -> str:
+    parts = []
+    for k, v in args.items():
+        parts.append(f"{k}={dumps_exact(v)}")
+    return ", ".join(parts)
+
+
+def _record_lines(record: InputRecord, report: Report, rule_titles: Mapping[str, str]) -> list[Text]:
+    header = Text()
+    header.append(report.kind or "?", style="bold")
+    header.append(" ")
+    header.append(report.id if report.id is not None else "(no id)", style="bold")
+    header.append("  ")
+    header.append(report.decision, style=_DECISION_STYLE[report.decision])
+    header.append("  ")
+    header.append(where(record), style="dim")
+    lines = [header]
+    for v in report.violations:
+        line = Text("  ")
+        line.append(f"{v.severity:<7}", style=_SEVERITY_STYLE[v.severity])
+        line.append(" ")
+        line.append(v.rule, style="bold")
+        title = rule_titles.get(v.rule)
+        if title:
+            line.append(f" ({title})")
+        line.append("  ")
+        line.append(v.message)
+        lines.append(line)
+        for a in v.actions:
+            lines.append(Text.assemble("          → ", (a.name, "cyan"), f"({_args_text(a.args)})"))
+        for e in v.evidence:
+            ev = Text("          ")
+            ev.append(f"{e.field or ''}[{e.start}:{e.end}]", style="dim")
+            ev.append(f" {json.dumps(e.text, ensure_ascii=False)}")
+            if e.replacement is not None:
+                ev.append(f" → {json.dumps(e.replacement, ensure_ascii=False)}", style="green")
+            elif e.deletes:
+                ev.append(" → delete", style="green")
+            if e.category:
+                ev.append(f"  ({e.category})", style="dim")
+            lines.append(ev)
+    for err in report.errors:
+        line = Text("  ")
+        if err.rule is None:
+            line.append("invalid input", style="red")
+            line.append(f"  {err.message}")
+        else:
+            line.append("undetermined", style="yellow")
+            line.append(" ")
+            line.append(err.rule, style="bold")
+            line.append(f"  {err.message}")
+        lines.append(line)
+    return lines
+
+
+def write_text(pairs: Iterable[Pair], out: TextIO, *, color: bool, rule_titles: Mapping[str, str],
+               verbose: bool = False, rule_severities: Mapping[str, str] | None = None,
+               suppressed: Callable[[], int] | None = None, statistics: bool = False,
+               quiet: bool = False) -> Summary:
+    """Findings grouped by record, the rules that fired, and a totals line.
+
+    Records that are allowed with no violations and no errors are only counted, unless `verbose`.
+    `statistics` adds the table of every rule that fired or was undetermined (`rule_severities` fills the
+    severity of rules that were only undetermined); `quiet` prints the totals line alone.
+    """
+    console = Console(file=out, force_terminal=color, no_color=not color, width=None if color else 120,
+                      highlight=False, emoji=False, markup=False)
+    summary = Summary()
+    allowed = 0
+    for record, report in pairs:
+        summary.add(report)
+        if quiet:
+            continue
+        if report.decision == "allow" and not report.violations and not report.errors and not verbose:
+            allowed += 1
+            continue
+        for line in _record_lines(record, report, rule_titles):
+            console.print(line, soft_wrap=True)
+    if not quiet:
+        if allowed:
+            noun = "record" if allowed == 1 else "records"
+            console.print(Text(f"{allowed} {noun} allowed with no findings (not listed; verbose output lists them)",
+                               style="dim"), soft_wrap=True)
+        console.print()
+        if statistics:
+            _rule_table(console, summary, rule_titles, rule_severities or {})
+        else:
+            _fired_lines(console, summary, rule_titles)
+    totals = Text()
+    noun = "record" if summary.records == 1 else "records"
+    totals.append(f"{summary.records} {noun}: ", style="bold")
+    totals.append(f"{summary.decisions['block']} block", style=_DECISION_STYLE["block"])
+    totals.append(", ")
+    totals.append(f"{summary.decisions['review']} review", style=_DECISION_STYLE["review"])
+    totals.append(", ")
+    totals.append(f"{summary.decisions['allow']} allow", style=_DECISION_STYLE["allow"])
+    totals.append(f"; {summary.invalid} invalid input")
+    if suppressed is not None:
+        totals.append(f"; {suppressed()} suppressed")
+    console.print(totals, soft_wrap=True)
+    return summary
+
+
+def _fired_lines(console: Console, summary: Summary, titles: Mapping[str, str], most: int = 15) -> None:
+    """The rules that fired, most often first, ids never cut (`--statistics` gives the full table)."""
+    fired = sorted(summary.fired.items(), key=lambda kv: (-kv[1], kv[0]))
+    for rule, n in fired[:most]:
+        line = Text(f"{n:>6}× ")
+        line.append(rule, style="bold")
+        if titles.get(rule):
+            line.append(f" ({titles[rule]})")
+        console.print(line, soft_wrap=True)
+    if len(fired) > most:
+        console.print(Text(f"        … and {len(fired) - most} more rules fired (--statistics lists every rule)",
+                           style="dim"), soft_wrap=True)
+
+
+def _rule_table(console: Console, summary: Summary, titles: Mapping[str, str], severities: Mapping[str, str]) -> None:
+    rules = sorted(set(summary.fired) | set(summary.undetermined))
+    if not rules:
+        return
+    table = Table(box=box.SIMPLE_HEAD, title=None, show_edge=False)
+    table.add_column("rule", no_wrap=True, min_width=max(len(r) for r in rules))  # ids are never cut
+    table.add_column("title", overflow="fold")
+    table.add_column("severity", no_wrap=True)
+    table.add_column("fired", justify="right", no_wrap=True)
+    table.add_column("undetermined", justify="right", no_wrap=True)
+    for rule in rules:
+        severity = summary.severities.get(rule) or severities.get(rule, "")
+        table.add_row(rule, titles.get(rule, ""), Text(severity, style=_SEVERITY_STYLE.get(severity, "")),
+                      str(summary.fired[rule]), str(summary.undetermined[rule]))
+    console.print(table)

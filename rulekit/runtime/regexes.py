@@ -1,0 +1,54 @@
+"""`matches()`: compiled regex literals, with a time limit only where their structure needs one."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+from rulekit.runtime.support import REGEX_BUDGET, Undetermined
+
+#: A search is left without a time limit when its bound on steps, n ** (k + 1) for n characters and k unbounded
+#: repetitions, stays below this (about a millisecond); reading the clock costs 2 µs a call (`regex`'s timeout).
+SAFE_STEPS = 1_000_000
+
+
+def _safe_len(repetitions: int | None) -> float:
+    if repetitions is None:
+        return -1.0
+    if repetitions == 0:
+        return math.inf
+    return float(SAFE_STEPS ** (1 / (repetitions + 1)))
+
+
+class TimedRegex:
+    """A compiled `re"…"` literal and the longest text it may search without a time limit (`safe_len`): unlimited
+    for a pattern without unbounded repetitions, none for one whose running time nothing bounds (W106's nesting,
+    backreferences)."""
+
+    __slots__ = ("rx", "pattern", "safe_len", "repetitions")
+
+    def __init__(self, rx: Any, repetitions: int | None):
+        self.rx = rx
+        self.pattern = rx.pattern
+        self.repetitions = repetitions
+        self.safe_len = _safe_len(repetitions)
+
+    def __repr__(self) -> str:
+        return f're"{self.pattern}"'
+
+
+def regex_search(t: TimedRegex, s: str) -> bool:
+    """`matches(s, re"…")`: a text short enough for the pattern's bound is searched without a clock; any other within
+    what is left of the record's regex budget, and when that is spent the rule is undetermined."""
+    if len(s) <= t.safe_len:
+        return t.rx.search(s) is not None
+    rx = t.rx
+    left = REGEX_BUDGET.deadline - time.monotonic() if REGEX_BUDGET.deadline != math.inf else REGEX_BUDGET.seconds
+    try:
+        if left <= 0:
+            raise TimeoutError
+        return rx.search(s, timeout=left) is not None
+    except TimeoutError:
+        raise Undetermined(f're"{rx.pattern}" ran past the regex time of the record '
+                           f"({REGEX_BUDGET.seconds:g} s, limit `regex-seconds`)") from None

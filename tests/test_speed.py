@@ -1,0 +1,147 @@
+"""The fast paths give what the plain paths give: fused automata, cached images, regexes without a clock, caches."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rulekit import cache
+from rulekit.checker.lints import repetitions
+from rulekit.loader import parse_cached
+from rulekit.runtime.fused import fuse
+from rulekit.runtime.matcher import NORMALIZED_IMAGES, WordlistMatcher
+from rulekit.runtime.regexes import TimedRegex, regex_search
+from rulekit.syntax.parser import parse
+from rulekit.wordlist import fold
+from tests.helpers import REPO
+
+ALPHABET = "ab最高第一Ａ，Ｂ ß.新-"
+words = st.text(alphabet=ALPHABET, min_size=1, max_size=4).filter(lambda w: w.strip() and fold(w).strip())
+texts = st.text(alphabet=ALPHABET + "xyz", max_size=30)
+
+
+def _key(m: object) -> tuple[object, ...]:
+    return (m.word, m.text, m.start, m.end, m.field)  # type: ignore[attr-defined]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.lists(words, min_size=1, max_size=5, unique=True),
+                          st.lists(words, max_size=2, unique=True),
+                          st.sampled_from(["exact", "normalized", "evasive"])), min_size=2, max_size=5),
+       st.lists(texts, min_size=1, max_size=6))
+def test_fused_automata_find_what_each_wordlist_finds_alone(lists: list[tuple[list[str], list[str], str]],
+                                                            samples: list[str]) -> None:
+    def build() -> list[WordlistMatcher]:
+        out = []
+        for entries, allow, mode in lists:
+            try:
+                out.append(WordlistMatcher(entries, [a for a in allow if a not in entries], mode))
+            except ValueError:
+                continue
+        return out
+
+    plain, fused = build(), build()
+    fuse(fused)
+    for text in samples:  # every list over every text, interleaved, as a record's rules call them
+        for field in (None, "listing.title"):
+            for p, f in zip(plain, fused, strict=True):
+                assert [_key(m) for m in f.find(text, field)] == [_key(m) for m in p.find(text, field)]
+
+
+def test_fused_automata_with_lone_surrogates() -> None:
+    a = WordlistMatcher(["最高"], mode="normalized")
+    b = WordlistMatcher(["第一"], mode="normalized")
+    fuse([a, b])
+    text = "最高\ud800第一"
+    assert [m.word for m in a.find(text)] == ["最高"] and [m.word for m in b.find(text)] == ["第一"]
+
+
+def test_image_cache_is_by_identity_and_right_for_equal_strings() -> None:
+    one = "".join(["Ａ", "Ｂ，最"])
+    two = "".join(["Ａ", "Ｂ，最"])
+    assert one is not two
+    assert NORMALIZED_IMAGES(one) == fold(one) == NORMALIZED_IMAGES(two)
+    assert NORMALIZED_IMAGES("other text") == "other text"
+
+
+SAFE = ["abc", "a+b", r"\d+天", "最[^新低高]", "(ab)+c", r"[a-z]{2,5}\d*", r"(?<!\d)1[3-9]\d{9}(?!\d)"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(SAFE), st.text(alphabet="ab1234567890c天最新z", max_size=40))
+def test_a_regex_without_a_clock_answers_as_the_regex(pattern: str, text: str) -> None:
+    t = TimedRegex(regex.compile(pattern), repetitions(pattern))
+    assert regex_search(t, text) == (regex.search(pattern, text) is not None)
+
+
+@pytest.mark.parametrize("pattern", ["(a|aa)+$", "(a+)+$", r"(\w)\1", "(a{1,2})+$", r"(x|y+)*$"])
+def test_patterns_that_can_run_long_keep_their_time_limit(pattern: str) -> None:
+    t = TimedRegex(regex.compile(pattern), repetitions(pattern))
+    assert t.safe_len < 0  # every search of these goes through the record's regex budget
+
+
+def test_bounded_patterns_get_a_length_below_which_no_clock_is_read() -> None:
+    assert TimedRegex(regex.compile("包邮|免邮"), repetitions("包邮|免邮")).safe_len == float("inf")
+    assert 100 < TimedRegex(regex.compile(r"\d+天"), repetitions(r"\d+天")).safe_len < 10_000
+
+
+# ---- caches ---------------------------------------------------------------------------------------------------
+
+
+def test_parse_cache_hits_misses_and_survives_corruption(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cache.ENV_DIR, str(tmp_path / "cache"))
+    cache.cache_dir.cache_clear()
+    try:
+        text = 'policy p {\n  rule r on order {\n    when order.total > ¥5\n    message "x"\n  }\n}\n'
+        first = parse_cached(text, "p.rule")
+        files = list((tmp_path / "cache").rglob("*.pickle"))
+        parsed = [f for f in files if f.parent.name == "parsed"]
+        assert len(parsed) == 1
+        again = parse_cached(text, "p.rule")
+        assert again[0] == first[0] == parse(text, "p.rule")[0]
+        # another text or another file name is another key
+        other = parse_cached(text.replace("¥5", "¥6"), "p.rule")
+        assert other[0] != first[0]
+        # a corrupt file and a file of another key are dropped and rebuilt, never used
+        parsed[0].write_bytes(b"garbage")
+        assert parse_cached(text, "p.rule")[0] == first[0]
+        parsed[0].write_bytes(cache._MAGIC + b"0" * 64 + b"\n" + b"\x80\x04N.")
+        assert parse_cached(text, "p.rule")[0] == first[0]
+    finally:
+        cache.cache_dir.cache_clear()
+
+
+def test_no_cache_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cache.ENV_DIR, str(tmp_path / "cache"))
+    monkeypatch.setenv(cache.ENV_OFF, "1")
+    cache.cache_dir.cache_clear()
+    try:
+        assert cache.cache_dir() is None
+        parse_cached("policy p {\n}\n", "q.rule")
+        assert not (tmp_path / "cache").exists()
+    finally:
+        cache.cache_dir.cache_clear()
+
+
+def test_an_unwritable_cache_directory_is_no_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    env = {**os.environ, cache.ENV_DIR: str(blocker / "sub")}
+    r = subprocess.run([sys.executable, "-m", "rulekit", "check", str(REPO / "policies")], capture_output=True,
+                       text=True, env=env)
+    assert r.returncode == 0 and "Traceback" not in r.stderr
+
+
+def test_text_output_does_not_import_rich_for_jsonl() -> None:
+    code = ("import sys; from rulekit.cli import main; main(['lint', '--format', 'jsonl', '--now', "
+            f"'2025-06-10T12:00:00+08:00', {str(REPO / 'examples' / 'orders.jsonl')!r}]); "
+            "print('rich' in sys.modules, file=sys.stderr)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.stderr.strip().endswith("False"), r.stderr
