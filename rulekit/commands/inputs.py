@@ -6,14 +6,17 @@ import argparse
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from rulekit.adapters import Adapter, AdapterError, adapt, load_adapter
 from rulekit.checker import Program
 from rulekit.checker.reads import fields_read
 from rulekit.commands.common import UsageError
 from rulekit.io.readers import InputRecord, read_records
 from rulekit.records.registry import RecordRegistry
 from rulekit.suggest import did_you_mean
+
+if TYPE_CHECKING:  # the adapters are imported only when --adapter is given
+    from rulekit.adapters import Adapter
 
 
 @dataclass
@@ -74,6 +77,7 @@ class Inputs:
         if self.adapter is None:
             return raw
         assert registry is not None
+        from rulekit.adapters import adapt
         return adapt(self.adapter, raw, registry, self.params)
 
 
@@ -86,6 +90,7 @@ def inputs_of(a: argparse.Namespace) -> Inputs:
     """The input options of the command line; UsageError for an unknown adapter or parameter."""
     adapter = None
     if getattr(a, "adapter", None):
+        from rulekit.adapters import AdapterError, load_adapter
         try:
             adapter = load_adapter(a.adapter)
         except AdapterError as e:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -11,7 +12,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from rulekit import __version__
-from rulekit.adapters.sniff import suggest
 from rulekit.commands.common import (
     EXIT_FAIL,
     EXIT_OK,
@@ -29,9 +29,9 @@ from rulekit.commands.inputs import Inputs, inputs_of
 from rulekit.io.baseline import Baseline, BaselineError, finding, write_baseline
 from rulekit.io.csvrows import typed_row
 from rulekit.io.formats import write_reports
-from rulekit.io.html import RunInfo
 from rulekit.io.readers import InputRecord
 from rulekit.io.sarif import display_path
+from rulekit.io.summary import RunInfo
 from rulekit.io.suppressions import SuppressionError, Suppressions
 from rulekit.paths import expand
 from rulekit.ruledoc import all_help
@@ -75,6 +75,7 @@ def push_input(engine: Any, stream: Any, rec: InputRecord, subject: str | None, 
     rep = stream.push(data, kind=kind) if problem is None else \
         invalid_report(kind, rid if isinstance(rid, str) else None, problem)
     if rep.kind is None and not adapted:
+        from rulekit.adapters.sniff import suggest  # only for a record of no known kind
         hint = suggest(rec.data, rec.format)
         if hint is not None:
             rep = invalid_report(None, rep.id, f"{rep.errors[0].message}; {hint}")
@@ -117,6 +118,10 @@ def run(a: argparse.Namespace) -> int:
                          severity=config.severity, limits=limits, absent=inputs.absent)
     if engine is None:
         return EXIT_USAGE
+    # The policies are loaded for the whole run: the cyclic GC need not walk them again and again, and with the
+    # few containers each record leaves it runs rarely (records are freed by reference counting; memory stays flat)
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
     inputs.check(engine.program.registry, a.subject)
     note = inputs.note(engine.program)
     if note and not a.quiet:

@@ -12,11 +12,10 @@ from pathlib import PurePath
 from typing import Any, TextIO
 
 from rulekit.io.baseline import Baseline
-from rulekit.io.html import RunInfo, write_html
 from rulekit.io.pairs import INVALID_INPUT_RULE, Pair, where
 from rulekit.io.readers import STDIN_NAME, InputRecord
 from rulekit.io.sarif import write_sarif
-from rulekit.io.summary import Summary
+from rulekit.io.summary import RunInfo, Summary
 from rulekit.io.suppressions import Suppressions
 from rulekit.ruledoc import RuleHelp
 from rulekit.runtime.report import (  # noqa: F401 - report_dict and report_json are re-exported
@@ -83,6 +82,12 @@ def write_json(pairs: Iterable[Pair], out: TextIO) -> Summary:
 def write_text(pairs: Iterable[Pair], out: TextIO, **options: Any) -> Summary:
     """Human-readable text (rulekit/io/text.py), colored when `color`."""
     from rulekit.io.text import write_text as write
+    return write(pairs, out, **options)
+
+
+def write_html(pairs: Iterable[Pair], out: TextIO, **options: Any) -> Summary:
+    """One self-contained HTML page (rulekit/io/html.py)."""
+    from rulekit.io.html import write_html as write
     return write(pairs, out, **options)
 
 

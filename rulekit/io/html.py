@@ -13,7 +13,7 @@ from importlib.resources import files
 from typing import Any, TextIO
 
 from rulekit.io.readers import InputRecord
-from rulekit.io.summary import Summary
+from rulekit.io.summary import RunInfo, Summary
 from rulekit.runtime.report import Report, RuleDescriptor, dumps_exact
 
 Pair = tuple[InputRecord, Report]
@@ -23,16 +23,6 @@ _DECISION_COLOR = {"block": "#c62828", "review": "#ef8f00", "allow": "#2e7d32", 
 _SEVERITY_COLOR = {"error": "#c62828", "warning": "#ef8f00", "info": "#1565c0", "undetermined": "#78909c"}
 _RANK = {"block": 3, "invalid": 2, "review": 1, "allow": 0}
 _SURROGATE = re.compile("[\\ud800-\\udfff]")
-
-
-@dataclass(frozen=True, slots=True)
-class RunInfo:
-    """What the page header says about the run."""
-
-    now: str  # the evaluation time, ISO 8601
-    tool_version: str
-    policy_hash: str
-    policies: Mapping[str, str | None] = field(default_factory=dict)  # policy id -> version
 
 
 def _outcome(report: Report) -> str:

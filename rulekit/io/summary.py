@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from rulekit.runtime.report import Report
@@ -47,3 +48,13 @@ class Summary:
         if fail_on not in LEVEL_RANK:
             raise ValueError(f"unknown --fail-on level {fail_on!r}: expected error, warning or never")
         return self.worst is not None and LEVEL_RANK[self.worst] >= LEVEL_RANK[fail_on]
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """What the page header says about the run."""
+
+    now: str  # the evaluation time, ISO 8601
+    tool_version: str
+    policy_hash: str
+    policies: Mapping[str, str | None] = field(default_factory=dict)  # policy id -> version

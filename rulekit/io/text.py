@@ -96,8 +96,11 @@ def write_text(pairs: Iterable[Pair], out: TextIO, *, color: bool, rule_titles: 
         if report.decision == "allow" and not report.violations and not report.errors and not verbose:
             allowed += 1
             continue
-        for line in _record_lines(record, report, rule_titles):
-            console.print(line, soft_wrap=True)
+        lines = _record_lines(record, report, rule_titles)
+        if color:  # one print per record: rich's cost is per call
+            console.print(Text("\n").join(lines), soft_wrap=True)
+        else:  # without colour a line is its plain text (soft wrap: never folded), written as it is
+            out.write("".join(line.plain + "\n" for line in lines))
     if not quiet:
         if allowed:
             noun = "record" if allowed == 1 else "records"
