@@ -145,3 +145,23 @@ def test_text_output_does_not_import_rich_for_jsonl() -> None:
             "print('rich' in sys.modules, file=sys.stderr)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.stderr.strip().endswith("False"), r.stderr
+
+
+def test_regex_timeout_option(tmp_path: Path) -> None:
+    from tests.helpers import run_cli, write
+    write(tmp_path, "p/p.rule", """
+        policy p {
+          rule slow on listing {
+            when matches(listing.title, re"(a|aa)+$")
+            message "x"
+          }
+        }
+        """)
+    listing = ('{"id": "L1", "shop_id": "S1", "title": "' + "a" * 60 + 'b", "description": "", "category": "服饰", '
+               '"price": 1, "images": [], "published_at": "2025-06-01T10:00:00+08:00"}')
+    f = tmp_path / "l.jsonl"
+    f.write_text(listing + "\n", encoding="utf-8")
+    r = run_cli("lint", "-p", tmp_path / "p", "--format", "jsonl", "--regex-timeout", "0.2", f)
+    assert "0.2 s, limit `regex-seconds`" in r.stdout, r.stdout + r.stderr
+    r = run_cli("lint", "-p", tmp_path / "p", "--regex-timeout", "-1", f)
+    assert r.returncode == 2 and "positive number of seconds" in r.stderr
