@@ -19,7 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchtools import REPO, emit, remove_worktree, worktree  # noqa: E402
+
 OUT = Path(__file__).resolve().parent / "results_coldstart.md"
 
 
@@ -41,9 +44,7 @@ def main() -> int:
     one = work / "one.jsonl"
     one.write_text((REPO / "examples" / "listings.jsonl").read_text(encoding="utf-8").split("\n")[0] + "\n",
                    encoding="utf-8")
-    base = work / "baseline"
-    subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-f", str(base), a.baseline], check=True,
-                   capture_output=True)
+    base = worktree(a.baseline)
     cache = work / "cache"
     lint = ["lint", "--format", "jsonl", "--now", "2025-06-10T12:00:00+08:00", str(one)]
     variants = {
@@ -64,17 +65,14 @@ def main() -> int:
                     env["PYTHONPATH"] = str(base)
                 times[name].append(wall(cmd, env, cwd))
     finally:
-        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(base)], capture_output=True)
+        remove_worktree(base)
     lines = [f"Command: `python benchmarks/bench_coldstart.py --runs {a.runs} --baseline {a.baseline}`", "",
              f"`rulekit lint --format jsonl` of one listing, bundled policies, a new process per run, wall time, "
              f"median of {a.runs} interleaved runs; load average {os.getloadavg()[0]:.2f} at the end.", "",
              "| variant | median ms | min ms | max ms |", "|---|---:|---:|---:|"]
     for name, ts in times.items():
         lines.append(f"| {name} | {statistics.median(ts) * 1000:.0f} | {min(ts) * 1000:.0f} | {max(ts) * 1000:.0f} |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if a.write:
-        OUT.write_text("# Cold start\n\n" + text, encoding="utf-8")
+    emit(lines, "Cold start", OUT, a.write)
     return 0
 
 

@@ -26,6 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_engine import NOW_ISO, make_orders  # noqa: E402
+from benchtools import emit  # noqa: E402
 
 OUT = HERE / "results_lint.md"
 NOW = NOW_ISO  # the floor functions evaluate at bench_engine.NOW
@@ -96,10 +97,7 @@ def main() -> int:
     for name in variants:
         m = statistics.median(cpu[name])
         lines.append(f"| {name} | {m:.2f} | {m / a.orders * 1e6:.1f} | {floor / m:.2f}× | {m / jsonl:.2f}× |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if a.write:
-        OUT.write_text("# `rulekit lint` against a file floor\n\n" + text, encoding="utf-8")
+    emit(lines, "`rulekit lint` against a file floor", OUT, a.write)
     return 0 if flagged_rk == flagged_floor else 1
 
 

@@ -19,10 +19,12 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchtools import REPO, emit, remove_worktree, worktree  # noqa: E402
+
 TITLES = REPO.parent / "shared" / "data" / "titles_zh" / "titles.txt"
 OUT = Path(__file__).resolve().parent / "results_listings.md"
 
@@ -60,14 +62,6 @@ print(json.dumps({"cpu": cpu, "digest": digest, "blocked": sum(r.decision == "bl
 """
 
 
-def worktree(ref: str) -> Path:
-    """A checkout of `ref` in a temporary folder (git worktree), for the baseline."""
-    path = Path(tempfile.mkdtemp(prefix="rulekit-baseline-"))
-    subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "-f", str(path), ref], check=True,
-                   capture_output=True)
-    return path
-
-
 def run(src: Path, n: int) -> dict[str, float | str]:
     env = {**os.environ, "RULEKIT_NO_CACHE": "1"}
     out = subprocess.run([sys.executable, "-c", WORKER, str(src), str(n), str(TITLES)], capture_output=True,
@@ -96,7 +90,7 @@ def main() -> int:
                 digests[name].add(str(res["digest"]))
                 print(f"round {r + 1} {name}: {res['cpu']:.2f} s CPU", file=sys.stderr)
     finally:
-        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(base)], capture_output=True)
+        remove_worktree(base)
     same = len(set().union(*digests.values())) == 1
     this = statistics.median(cpu["this tree"])
     lines = [f"Command: `python benchmarks/bench_listings.py --listings {a.listings} --rounds {a.rounds} "
@@ -109,10 +103,7 @@ def main() -> int:
     for name in variants:
         m = statistics.median(cpu[name])
         lines.append(f"| {name} | {m:.2f} | {m / a.listings * 1e6:.1f} | {a.listings / m:,.0f} | {m / this:.2f}× |")
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if a.write:
-        OUT.write_text("# Bundled policies over listings\n\n" + text, encoding="utf-8")
+    emit(lines, "Bundled policies over listings", OUT, a.write)
     return 0 if same else 1
 
 
