@@ -57,6 +57,9 @@ EPILOGS = {
                 "0 explained (an invalid record is explained too), 2 bad policies or usage"),
     "schema": ("rulekit schema order", "rulekit schema -p policies/ refund",
                "0 printed, 2 unknown record type or bad policies"),
+    "backtest": ("rulekit backtest -p policies/ --labels labels.jsonl listings.jsonl",
+                 "rulekit backtest -p new/ --against old/ --labels labels.jsonl --format json listings.jsonl",
+                 "0 scored, 1 some label lines could not be read (named on stderr), 2 bad policies or usage"),
     "lsp": ("rulekit lsp    (started by the editor: VS Code, Neovim, Helix; see docs/editors.md)",
             "pip install 'rulekit[lsp]' && rulekit lsp",
             "0 the client ended the session, 2 pygls is not installed"),
@@ -201,6 +204,23 @@ def build_parser() -> argparse.ArgumentParser:
     add_input_options(p)
     p.add_argument("file", metavar="FILE", help="the input file holding the record")
     p.set_defaults(func=_command_run("explain"))
+
+    p = _command(sub, "backtest", "score the policies against hand labels: precision, recall and the errors")
+    p.add_argument("-p", "--policies", action="append", metavar="PATH", help="policy file or directory (repeatable)")
+    _config_options(p)
+    _selection_options(p)
+    p.add_argument("--labels", required=True, metavar="FILE",
+                   help='JSON lines {"id": "L-1001", "label": "yes"|"no"|"unsure"} with an optional "rule" or '
+                        '"policy" (label one check) and "kind"')
+    p.add_argument("--against", action="append", metavar="PATH",
+                   help="other policies (an earlier version) to compare with on the same records (repeatable)")
+    p.add_argument("--kind", metavar="KIND", help="score only records of this kind (when ids repeat across kinds)")
+    p.add_argument("--subject", metavar="KIND", help="the kind of records without \"$kind\" (as for lint)")
+    p.add_argument("--now", metavar="T", help="evaluation time (default: the wall clock)")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="text (default) or json for CI")
+    add_input_options(p)
+    p.add_argument("files", nargs="+", metavar="FILE", help="the labelled records (JSON, JSON lines, CSV, XLSX)")
+    p.set_defaults(func=_command_run("backtest"))
 
     p = _command(sub, "lsp", "run the language server over standard input and output (for editors)")
     p.set_defaults(func=_command_run("lsp"))

@@ -135,17 +135,20 @@ def load_program(paths: Iterable[str | Path], absent: Mapping[str, frozenset[str
 
 
 def _echo(d: Diagnostic, damaged: list[n.SourceFile]) -> bool:
-    """Whether a checker diagnostic is an echo of a syntax error: it lies in an item (a rule, test, table, …) whose
-    lines were blanked by recovery, or it names a `let`, wordlist or table whose definition was blanked."""
+    """Whether a checker diagnostic is an echo of a syntax error: an item-level complaint (on the header line of a
+    rule, test, table, … that lost a statement to recovery: "no `when`", "no `given`"), E002 for a `let`, wordlist
+    or table whose definition was blanked, or W104/W105, which need every statement of the set to be judged.
+    Diagnostics inside a damaged item's remaining statements (an unknown field in its `when`) are kept."""
+    if d.code in ("W104", "W105"):
+        return True
     for sf in damaged:
         if sf.lost_names and d.code == "E002" and any(f"`{name}`" in d.message for name in sf.lost_names):
             return True
         if d.span.file != sf.path:
             continue
         for item in _members(sf):
-            s = item.span
-            if any(s.line <= last and first <= s.end_line for first, last in sf.damaged) and \
-                    s.line <= d.span.line <= s.end_line:
+            s = item.span  # type: ignore[attr-defined]
+            if d.span.line == s.line and any(s.line <= last and first <= s.end_line for first, last in sf.damaged):
                 return True
     return False
 

@@ -308,3 +308,15 @@ def test_conformance_style_cases_of_this_repo() -> None:
                         "--cases", str(REPO / "tests" / "cases")], capture_output=True, text=True, cwd=REPO)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "0 failed" in r.stdout
+
+
+def test_diagnostics_inside_a_damaged_rule_are_kept(tmp_path: Path) -> None:
+    ds = diags(tmp_path, """
+        policy p {
+          rule r on order {
+            when order.regin == "新疆"
+            message "x"，
+          }
+        }
+        """)
+    assert sorted((d.span.line, d.code) for d in ds) == [(3, "E003"), (4, "E001")]
