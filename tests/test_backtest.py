@@ -146,3 +146,33 @@ def test_counts_match_a_naive_reference(rows: list[tuple[str, str | None, list[s
         tn += lab == "no" and not pred
     assert (s.overall.tp, s.overall.fp, s.overall.fn, s.overall.tn) == (tp, fp, fn, tn)
     assert s.unsure == sum(lab == "unsure" for lab, _, _ in rows)
+
+
+def test_the_development_set_labels_are_well_formed_and_cover_the_sample() -> None:
+    import subprocess
+    import sys
+
+    import pytest
+
+    from tests.helpers import REPO
+    labels = [json.loads(x) for x in (REPO / "tools" / "labels" / "titles_zh_dev.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    assert len(labels) >= 300 and len({x["line"] for x in labels}) == len(labels)
+    for x in labels:
+        assert x["label"] in ("yes", "no", "unsure")
+        assert x.get("category") in (None, "absolute", "medical", "guarantee", "other")
+        assert (x["label"] == "no") == ("category" not in x)
+    titles = REPO.parent / "shared" / "data" / "titles_zh" / "titles.txt"
+    if not titles.exists():
+        pytest.skip("../shared/data is not next to this checkout")
+    r = subprocess.run([sys.executable, str(REPO / "tools" / "adlaw_devset.py"), "sample"], capture_output=True,
+                       text=True)
+    assert sorted(int(line.split("\t")[0]) for line in r.stdout.splitlines()) == sorted(x["line"] for x in labels)
+
+
+def test_the_english_development_set_labels() -> None:
+    from tests.helpers import REPO
+    labels = [json.loads(x) for x in (REPO / "tools" / "labels" / "listings_en_dev.jsonl").read_text(
+        encoding="utf-8").splitlines()]
+    assert len(labels) == 200 and len({x["id"] for x in labels}) == 200
+    assert all(x["label"] in ("yes", "no", "unsure") for x in labels)
