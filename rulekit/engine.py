@@ -94,6 +94,10 @@ class Engine:
         return Stream(self.compiled, self.intake, now=now, store=store,
                       lateness=self.lateness if lateness is None else lateness, limits=limits or self.limits)
 
+    def window_kinds(self) -> frozenset[str]:
+        """The subject kinds whose rules read windows: their records must be evaluated in order, in one stream."""
+        return frozenset(k for k in self.kinds if self.plan(k).windows)
+
     def explain(self, record: Any, *, kind: str | None = None, now: datetime, stream: Stream | None = None,
                 rules: Sequence[str] | None = None) -> Explanation:
         """For one subject: each rule's outcome and the value of every sub-expression of its conditions.
