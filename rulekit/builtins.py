@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rulekit import types as T
-from rulekit.runtime import calendar, regexes, support
+from rulekit.runtime import calendar, regexes, scripts, support
 from rulekit.syntax import nodes as n
 
 SUMMABLE = ("int", "decimal", "money", "weight", "duration")
@@ -251,6 +251,9 @@ BUILTINS: dict[str, Builtin] = {b.name: b for b in (
             doc='join(list<string>, sep: string) -> string'),
     Builtin("sum", _check_sum, _emit_sum, support.total,
             doc='sum(list) -> the total of a list of numbers, money, weights or durations; `sum(x by KEY within D)` is a window'),
+    Builtin("script", _strings(1, T.STRING), _fmt("{h}({0})"), scripts.script,
+            doc='script(s: string) -> string — "han", "latin", "other" or "" (no letters): the writing system of '
+                "most of the text's letters"),
     Builtin("width", _strings(1, T.INT), _fmt("{h}({0})"), calendar.width,
             doc='width(s: string) -> int — display width: CJK and full-width characters count 2 (抖店 title limits)'),
     Builtin("business_duration", _check_business_duration, _emit_call, calendar.business_duration,

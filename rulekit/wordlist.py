@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "MODES",
+    "on_word_boundaries",
     "Entry",
     "check_mode",
     "duplicate_entries",
@@ -19,11 +20,12 @@ __all__ = [
     "parse_wordlist",
 ]
 
-MODES: tuple[str, ...] = ("exact", "normalized", "evasive")
-"""The match modes of LANGUAGE §5, in order of increasing tolerance."""
+MODES: tuple[str, ...] = ("exact", "normalized", "evasive", "words")
+"""The match modes of LANGUAGE §5, in order of increasing tolerance, and `words` (an extension: `normalized` on
+word boundaries, docs/language.md)."""
 
-_EXACT, _NORMALIZED, _EVASIVE = 0, 1, 2
-_MODE_CODES = {"exact": _EXACT, "normalized": _NORMALIZED, "evasive": _EVASIVE}
+_EXACT, _NORMALIZED, _EVASIVE, _WORDS = 0, 1, 2, 3
+_MODE_CODES = {"exact": _EXACT, "normalized": _NORMALIZED, "evasive": _EVASIVE, "words": _WORDS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +114,30 @@ def match_key(word: str, mode: str) -> str:
     """The string the automaton looks for when `word` is an entry or allow phrase in `mode`."""
     if mode == "exact":
         return word
-    if mode == "normalized":
+    if mode in ("normalized", "words"):
         return fold(word)
     if mode == "evasive":
         return evasive_image(word)
     raise ValueError(f"unknown match mode {mode!r}; expected one of {', '.join(MODES)}")
+
+
+def word_char(ch: str) -> bool:
+    """A character that continues a word of a Latin-script language: a letter or digit of the Latin, Greek or
+    Cyrillic blocks (U+0000–U+04FF) or a full-width Latin letter or digit. CJK characters are not: Chinese has no
+    word boundaries to keep, so an entry's CJK edge matches anywhere."""
+    if ch.isascii():
+        return ch.isalnum()
+    o = ord(ch)
+    return (o <= 0x04FF and ch.isalnum()) or (0xFF10 <= o <= 0xFF19) or (0xFF21 <= o <= 0xFF3A) or \
+        (0xFF41 <= o <= 0xFF5A)
+
+
+def on_word_boundaries(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] neither begins nor ends inside a word: an edge character that is a word character
+    (`word_char`) must not have a word character beside it."""
+    if start > 0 and word_char(text[start]) and word_char(text[start - 1]):
+        return False
+    return not (end < len(text) and word_char(text[end - 1]) and word_char(text[end]))
 
 
 def check_mode(mode: str) -> int:

@@ -352,7 +352,23 @@ def ref_occurrences(text: str, phrase: str, mode: str) -> set[tuple[int, int]]:
     return found
 
 
+def _ref_word_char(ch: str) -> bool:
+    """A word character as docs/language.md defines it for `match words`."""
+    o = ord(ch)
+    return (o <= 0x04FF and unicodedata.category(ch)[0] in "LN") or 0xFF10 <= o <= 0xFF19 or \
+        0xFF21 <= o <= 0xFF3A or 0xFF41 <= o <= 0xFF5A
+
+
+def _ref_whole(text: str, start: int, end: int) -> bool:
+    if start > 0 and _ref_word_char(text[start]) and _ref_word_char(text[start - 1]):
+        return False
+    return not (end < len(text) and _ref_word_char(text[end - 1]) and _ref_word_char(text[end]))
+
+
 def ref_find(text: str, entries: list[Entry], allow: list[str], mode: str) -> list[tuple]:
+    bounded = mode == "words"  # normalized matching, then only hits on word boundaries (allow applies anywhere)
+    if bounded:
+        mode = "normalized"
     first: dict[str, tuple[int, Entry]] = {}
     for order, entry in enumerate(entries):
         first.setdefault("".join(ref_pieces(entry.word, mode)), (order, entry))
@@ -360,6 +376,8 @@ def ref_find(text: str, entries: list[Entry], allow: list[str], mode: str) -> li
     rows = []
     for order, entry in first.values():
         for start, end in ref_occurrences(text, entry.word, mode):
+            if bounded and not _ref_whole(text, start, end):
+                continue
             if not any(a <= start and end <= b for a, b in allowed):
                 rows.append((start, -end, order, entry))
     rows.sort(key=lambda row: row[:3])

@@ -154,7 +154,7 @@ class Declarations:
             mode = matches[0].value
             if mode not in MODES:
                 self.error("E009", f"unknown match mode `{mode}`", matches[0].span,
-                           did_you_mean(mode, MODES) or "the modes are `exact`, `normalized` and `evasive`")
+                           did_you_mean(mode, MODES) or "the modes are `exact`, `normalized`, `evasive` and `words`")
                 mode = "normalized"
         entries: list[Entry] = []
         for src in node.values("source"):

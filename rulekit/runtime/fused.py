@@ -13,7 +13,7 @@ except ImportError:  # pragma: no cover - a required dependency; the plain autom
 from rulekit.runtime.matcher import EVASIVE_IMAGES, NORMALIZED_IMAGES, LastTwo, WordlistMatcher
 
 #: The image cache of each mode that has one (an exact-mode image is the text itself).
-IMAGES = {"normalized": NORMALIZED_IMAGES, "evasive": EVASIVE_IMAGES}
+IMAGES = {"normalized": NORMALIZED_IMAGES, "words": NORMALIZED_IMAGES, "evasive": EVASIVE_IMAGES}
 
 _Hits = list[tuple[int, int, int]]
 

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from rulekit.wordlist import (
     _EVASIVE,
     _EXACT,
-    _NORMALIZED,
+    _WORDS,
     EVASIVE_TABLE,
     FOLD_TABLE,
     MODES,
@@ -22,6 +22,7 @@ from rulekit.wordlist import (
     fold,
     invalid_entries,
     match_key,
+    on_word_boundaries,
 )
 
 try:  # the faster automaton when installed (docs/matching.md has the measurements)
@@ -182,7 +183,7 @@ def _make_find(mode: int, search: _Search, collect: Callable[[str, str, _Hits, s
 
         return find
 
-    images = NORMALIZED_IMAGES if mode == _NORMALIZED else EVASIVE_IMAGES
+    images = EVASIVE_IMAGES if mode == _EVASIVE else NORMALIZED_IMAGES
 
     def find_image(text: str, field: str | None = None) -> list[Match]:
         image = images(text)
@@ -306,7 +307,7 @@ class WordlistMatcher:
         """Turn automaton hits in `image` into sorted, allow-filtered matches in `text`."""
         mode = self._mode
         owner: list[int] | None = None
-        if mode == _EVASIVE or (mode == _NORMALIZED and len(image) != len(text)):
+        if mode == _EVASIVE or (mode != _EXACT and len(image) != len(text)):
             owner = _owners(text, EVASIVE_TABLE if mode == _EVASIVE else FOLD_TABLE)
         key_entry = self._key_entry
         key_allow = self._key_allow
@@ -320,6 +321,8 @@ class WordlistMatcher:
                 allowed.append((start, end))
             if key_entry[index] is not None:
                 found.append((start, -end, index))
+        if mode == _WORDS:  # only hits that are whole words of the original text (allow phrases apply anywhere)
+            found = [f for f in found if on_word_boundaries(text, f[0], -f[1])]
         if not found:
             return []
         if len(found) > 1:
