@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from rulekit import categories
 from rulekit import types as T
-from rulekit.runtime import calendar, regexes, scripts, support
+from rulekit.runtime import calendar, context, regexes, scripts, support
 from rulekit.syntax import nodes as n
 
 SUMMABLE = ("int", "decimal", "money", "weight", "duration")
@@ -21,6 +22,7 @@ class Signature(Protocol):
     args: list[T.Type]
 
     def arity(self, *counts: int) -> bool: ...
+    def scoped_wordlist(self, i: int) -> str | None: ...
     def want(self, i: int, kinds: tuple[str, ...], what: str) -> bool: ...
     def error(self, message: str, span: Any = None) -> None: ...
 
@@ -74,10 +76,42 @@ def _check_matches(s: Signature) -> T.Type:
 
 
 def _check_find(s: Signature) -> T.Type:
-    if s.arity(2):
+    if s.arity(2, 3):
         s.want(0, ("string",), "a string")
         s.want(1, ("wordlist",), "a wordlist name")
+        if len(s.args) == 3:
+            s.want(2, ("string",), "the listing's category path (`listing.category`)")
+        else:
+            scoped = s.scoped_wordlist(1)
+            if scoped is not None:
+                s.error(f"wordlist `{scoped}` keeps entries to categories; pass the category path: "
+                        f"`find(…, {scoped}, listing.category)`")
     return T.list_of(T.MATCH)
+
+
+def _check_context(s: Signature) -> T.Type:
+    if s.arity(3):
+        s.want(0, ("record",), "a match (a hit of `find`)")
+        if s.args[0].kind == "record" and s.args[0].record != "match":
+            s.error(f"`{s.call.func}` needs a match (a hit of `find`) as argument 1, not `{s.args[0]}`",
+                    s.call.args[0].span)
+        s.want(1, ("wordlist",), "a wordlist name (the context words)")
+        s.want(2, ("int",), "a distance in characters")
+        if s.scoped_wordlist(1) is not None:
+            s.error("a context wordlist cannot keep entries to categories (`only`/`except category`)",
+                    s.call.args[1].span)
+    return T.BOOL
+
+
+def _check_in_category(s: Signature) -> T.Type:
+    if s.arity(2):
+        s.want(0, ("string",), "a category path (`listing.category`)")
+        t = s.args[1]
+        if not (t.kind in ("string", "any") or (t.kind == "list" and t.elem is not None
+                                                    and t.elem.kind in ("string", "any"))):
+            s.error(f"`in_category` needs a category or a list of categories as argument 2, not `{t}`",
+                    s.call.args[1].span)
+    return T.BOOL
 
 
 def _check_round(s: Signature) -> T.Type:
@@ -182,7 +216,16 @@ def field_path(e: Any) -> str | None:
 
 def _emit_find(a: list[str], call: n.Call, h: str) -> str:
     path = field_path(call.args[0])
+    if len(a) == 3:
+        return f"{a[1]}.find({a[0]}, {path!r}, {a[2]})"
     return f"{a[1]}.find({a[0]}, {path!r})"
+
+
+def _emit_in_category(a: list[str], call: n.Call, h: str) -> str:
+    t = call.args[1].type
+    if t is not None and t.kind == "list":
+        return f"{h}({a[0]}, {a[1]})"
+    return f"{h}({a[0]}, ({a[1]},))"
 
 
 def _emit_join(a: list[str], call: n.Call, h: str) -> str:
@@ -224,7 +267,20 @@ BUILTINS: dict[str, Builtin] = {b.name: b for b in (
     Builtin("matches", _check_matches, _fmt("{h}({1}, {0})"), regexes.regex_search,
             doc='matches(s: string, re"…") -> bool — whether the regex (Python `regex` syntax) matches somewhere in `s`'),
     Builtin("find", _check_find, _emit_find,
-            doc="find(text: string, WORDLIST) -> list<match> — the wordlist's hits in the text (word, start, end, category)"),
+            doc="find(text: string, WORDLIST[, category: string]) -> list<match> — the wordlist's hits in the text "
+                "(word, start, end, category, before, after); a wordlist scoped to categories needs the category path"),
+    Builtin("near", _check_context, _emit_call, context.near,
+            doc="near(hit: match, WORDLIST, n: int) -> bool — an entry of the wordlist within n characters of the hit "
+                "(either side, or overlapping it)"),
+    Builtin("followed_by", _check_context, _emit_call, context.followed_by,
+            doc="followed_by(hit: match, WORDLIST, n: int) -> bool — an entry of the wordlist begins at most n "
+                "characters after the hit (0: right after it)"),
+    Builtin("preceded_by", _check_context, _emit_call, context.preceded_by,
+            doc="preceded_by(hit: match, WORDLIST, n: int) -> bool — an entry of the wordlist ends at most n "
+                "characters before the hit (0: right before it)"),
+    Builtin("in_category", _check_in_category, _emit_in_category, categories.in_any_category,
+            doc='in_category(path: string, category: string | list<string>) -> bool — the category path lies in '
+                'the category by whole levels (`药品` is in `医药保健>药品>感冒用药`, not in `化妆品`)'),
     Builtin("ceil", _unary(("int", "decimal"), "a number (divide money by ¥1 first)", T.INT), _fmt("{h}({0})"),
             support.ceil,
             doc='ceil(x: int | decimal) -> int — the smallest integer not below x'),

@@ -7,6 +7,9 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from rulekit.categories import CategoryScope, parse_scope
+from rulekit.runtime.patterns import is_pattern, pattern_problem
+
 __all__ = [
     "MODES",
     "on_word_boundaries",
@@ -33,13 +36,23 @@ class Entry:
     """One wordlist entry: the word as written, and its optional category and replacement.
 
     `deletes` marks a replacement column that is present but empty (`word<TAB>category<TAB>`): the
-    replacement stays null as LANGUAGE §5 says, and `--fix` deletes the word.
+    replacement stays null as LANGUAGE §5 says, and `--fix` deletes the word. `scope` (an
+    extension: a column `@only …`/`@except …`) keeps the entry to listings of some categories; `whole_word` keeps its hits to whole words (the
+    generated pinyin forms of `variants pinyin`); `spelled` is the Latin form a generated entry is looked for as.
     """
 
     word: str
     category: str | None = None
     replacement: str | None = None
     deletes: bool = False
+    scope: CategoryScope | None = None
+    whole_word: bool = False
+    spelled: str | None = None
+
+    @property
+    def pattern(self) -> bool:
+        """Whether the entry is a pattern (`re:…`, docs/language.md)."""
+        return is_pattern(self.word)
 
 
 # --- per-code-point normalization -------------------------------------------------------------
@@ -163,6 +176,10 @@ def invalid_entries(entries: Iterable[Entry | str], allow: Iterable[str], mode: 
     for entry in map(as_entry, entries):
         if not entry.word:
             problems.append((entry.word, "empty wordlist entry"))
+        elif entry.pattern:
+            problem = pattern_problem(entry.word)
+            if problem is not None:
+                problems.append((entry.word, problem))
         elif not match_key(entry.word, mode):
             problems.append((entry.word, _empty_reason(entry.word, mode, "entry")))
     for phrase in allow:
@@ -195,10 +212,10 @@ def duplicate_entries(entries: Iterable[Entry | str], allow: Iterable[str], mode
     first_by_key: dict[str, str] = {}
     found: list[tuple[str, str]] = []
     for entry in map(as_entry, entries):
-        key = match_key(entry.word, mode)
+        key = entry.word if entry.pattern else match_key(entry.word, mode)
         if not key:
             continue
-        phrase = allow_by_key.get(key)
+        phrase = None if entry.pattern else allow_by_key.get(key)
         earlier = first_by_key.get(key)
         if phrase is not None:
             same = "is" if phrase == entry.word else f"equals in {mode} mode"
@@ -229,8 +246,10 @@ def parse_wordlist(data: bytes | str, *, mode: str | None = None) -> tuple[list[
     Format: UTF-8 (a BOM is skipped); lines end with LF or CRLF; blank lines are skipped, and so are
     lines whose first character is `#` (a `#` anywhere else is part of the entry); columns are
     separated by tabs, and spaces around a column are trimmed; an empty category or replacement
-    column is None (a present but empty replacement column sets `deletes`); more than three columns,
-    or an empty word, is a problem.
+    column is None (a present but empty replacement column sets `deletes`); a column after the word that starts
+    with `@` is the entry's category scope (`@only 药品, 医疗器械`, `@except 图书`), wherever it stands, and is not
+    counted among the others; more than three other columns, or an empty word, is a problem.
+    A word `re:…` is a pattern entry.
     """
     if mode is not None:
         match_key("", mode)  # validates the mode up front
@@ -253,16 +272,33 @@ def parse_wordlist(data: bytes | str, *, mode: str | None = None) -> tuple[list[
         if not line.strip() or line.startswith("#"):
             continue
         columns = [column.strip() for column in line.split("\t")]
+        scope = None
+        scoped = [c for c in columns[1:] if c.startswith("@")]
+        if scoped:
+            columns = [c for c in columns if not c.startswith("@") or c is columns[0]]
+            try:
+                if len(scoped) > 1:
+                    raise ValueError("more than one scope column (`@only …`, `@except …`)")
+                scope = parse_scope(scoped[0][1:])
+            except ValueError as error:
+                problems.append((number, str(error)))
+                continue
         if len(columns) > 3:
             problems.append(
-                (number, f"{len(columns)} tab-separated columns; at most 3 are allowed (word, category, replacement)")
+                (number, f"{len(columns)} tab-separated columns; at most 3 are allowed (word, category, replacement) "
+                         "and a scope column `@only …` or `@except …`")
             )
             continue
         word = columns[0]
         if not word:
             problems.append((number, "empty word (the line starts with a tab)"))
             continue
-        if mode is not None and not match_key(word, mode):
+        if is_pattern(word):
+            problem = pattern_problem(word)
+            if problem is not None:
+                problems.append((number, problem))
+                continue
+        elif mode is not None and not match_key(word, mode):
             if mode == "evasive":
                 problems.append(
                     (number, f"entry {word!r} has no letter or digit; evasive matching ignores everything else")
@@ -272,5 +308,5 @@ def parse_wordlist(data: bytes | str, *, mode: str | None = None) -> tuple[list[
             continue
         category = columns[1] or None if len(columns) > 1 else None
         replacement = columns[2] or None if len(columns) > 2 else None
-        entries.append(Entry(word, category, replacement, len(columns) > 2 and not columns[2]))
+        entries.append(Entry(word, category, replacement, len(columns) > 2 and not columns[2], scope))
     return entries, problems

@@ -95,7 +95,8 @@ class _Annotator:
 def _freeze_policy(p: PolicyDraft, typed: _Annotator) -> CheckedPolicy:
     lets = MappingProxyType({k: typed(v) for k, v in p.lets.items()})
     tables = MappingProxyType({k: typed(v) for k, v in p.tables.items()})
-    wordlists = MappingProxyType({k: CheckedWordlist(w.name, tuple(w.entries), tuple(w.allow), w.mode, typed(w.node))
+    wordlists = MappingProxyType({k: CheckedWordlist(w.name, tuple(w.entries), tuple(w.allow), w.mode, typed(w.node),
+                                                    w.variants, w.scope)
                                   for k, w in p.wordlists.items()})
     rules = tuple(_freeze_rule(r, typed, lets) for r in p.rules)
     return CheckedPolicy(p.name, typed(p.node), p.file, p.effective, lets, tables, wordlists, rules)

@@ -19,8 +19,16 @@ from .scope import Env
 class _Signature:
     """A built-in call as its table entry's check sees it."""
 
-    def __init__(self, typer: CallTyper, call: n.Call, args: list[T.Type]):
-        self.typer, self.call, self.args = typer, call, args
+    def __init__(self, typer: CallTyper, call: n.Call, args: list[T.Type], policy: PolicyDraft):
+        self.typer, self.call, self.args, self.policy = typer, call, args, policy
+
+    def scoped_wordlist(self, i: int) -> str | None:
+        """The name of argument i when it names a wordlist that keeps entries to categories, else None."""
+        arg = self.call.args[i] if i < len(self.call.args) else None
+        if not isinstance(arg, n.Name):
+            return None
+        wl = self.policy.wordlists.get(arg.name)
+        return arg.name if wl is not None and wl.scoped else None
 
     def arity(self, *counts: int) -> bool:
         if len(self.call.args) in counts:
@@ -82,7 +90,7 @@ class CallTyper(NodeVisitor):
                 self.expr(a, env)
             return T.ANY
         args = [self.needed(a, env) for a in e.args]
-        return builtin.check(_Signature(self, e, args))
+        return builtin.check(_Signature(self, e, args, env.policy))
 
     def table_call(self, e: n.Call, t: n.Table, env: Env) -> T.Type:
         self.refs[id(e)] = n.Ref("table", t.name, env.policy.name)

@@ -6,9 +6,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from rulekit.categories import CategoryScope
 from rulekit.diagnostics import Diagnostic, Span
 from rulekit.limits import active as active_limits
 from rulekit.records.registry import FieldInfo, RegistryBuilder, resolve_type
+from rulekit.runtime.variants import VARIANTS
 from rulekit.suggest import did_you_mean
 from rulekit.syntax import nodes as n
 from rulekit.wordlist import MODES, Entry, duplicate_entries, invalid_entries
@@ -34,6 +36,13 @@ class WordlistDraft:
     allow: list[str]
     mode: str
     node: n.Wordlist
+    variants: tuple[str, ...] = ()
+    scope: CategoryScope | None = None
+
+    @property
+    def scoped(self) -> bool:
+        """Whether the wordlist or one of its entries keeps to some categories (`find` then needs the category)."""
+        return self.scope is not None or any(e.scope is not None for e in self.entries)
 
 
 @dataclass
@@ -192,7 +201,25 @@ class Declarations:
             spots = [lit.span for lit in inline if lit.value == word]
             span = spots[-1] if spots else (sources[0].span if sources else node.span)
             self.error("W103", f"wordlist `{node.name}`: {reason}", span)
-        return WordlistDraft(node.name, entries, allow, mode, node)
+        variants: list[str] = []
+        for v in node.values("variants"):
+            if v.value not in VARIANTS:
+                self.error("E009", f"unknown variants `{v.value}`", v.span,
+                           did_you_mean(v.value, VARIANTS) or "the variants are `traditional` and `pinyin`")
+            elif v.value in variants:
+                self.error("E005", f"`variants {v.value}` is given twice in this wordlist", v.span)
+            else:
+                variants.append(v.value)
+        if variants and mode == "exact":
+            self.error("E009", "`variants` need a mode that folds text (`normalized`, `evasive` or `words`), "
+                       "not `exact`", node.values("variants")[0].span)
+        only = tuple(v.value.strip() for v in node.values("only") if v.value.strip())
+        never = tuple(v.value.strip() for v in node.values("except") if v.value.strip())
+        for v in node.values("only") + node.values("except"):
+            if not v.value.strip():
+                self.error("E007", "empty category", v.span)
+        scope = CategoryScope(only, never) if only or never else None
+        return WordlistDraft(node.name, entries, allow, mode, node, tuple(variants), scope)
 
     def rule(self, p: PolicyDraft, path: str, node: n.Rule) -> RuleDraft:
         sev = node.of(n.Severity)

@@ -46,6 +46,9 @@ def arith(op: str, a: T.Type, b: T.Type) -> T.Type | None:
             return T.DURATION
         if op == "+" and ka == kb == "string":
             return T.STRING
+        if op == "+" and ka == kb == "list" and a.elem is not None and b.elem is not None:
+            elem = T.unify(a.elem, b.elem)  # concatenation: `find(listing.title, wl) + find(listing.description, wl)`
+            return None if elem is None else T.list_of(elem)
         if ka == "date" and kb == "duration":
             return T.DATE
         if op == "-" and ka == kb == "date":

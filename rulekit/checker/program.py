@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from rulekit import types as T
+from rulekit.categories import CategoryScope
 from rulekit.diagnostics import Diagnostic
 from rulekit.records.registry import RecordRegistry
 from rulekit.runtime.report import RuleDescriptor
@@ -25,6 +26,8 @@ class CheckedWordlist:
     allow: tuple[str, ...]
     mode: str
     node: n.Wordlist
+    variants: tuple[str, ...] = ()
+    scope: CategoryScope | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -231,6 +231,9 @@ class Typer(CallTyper):
         if e.var in self.names_in_scope(env):
             self.error("E005", f"`{e.var}` already names something here; choose another variable name", e.span)
         bt = self.require(self.expr(e.body, env.with_var(e.var, elem)), e.body, env)
+        if e.kind == "each":
+            self.expect_bool(bt, e.body, "`each … where`")
+            return ct.required() if ct.kind == "list" else T.list_of(T.ANY)
         self.expect_bool(bt, e.body, f"`{e.kind} … satisfies`")
         return T.BOOL
 

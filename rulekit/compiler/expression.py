@@ -197,6 +197,8 @@ class ExpressionCompiler(NodeVisitor):
     def visit_Quantifier(self, e: n.Quantifier, s: Scope, safe: bool = False) -> str:
         body = self.val(e.body, s)
         lst = self.tmp()
+        if e.kind == "each":
+            return f"(({lst} := {self.val(e.collection, s)}), [_q_{e.var} for _q_{e.var} in {lst} if {body}])[1]"
         fn = "any" if e.kind == "any" else "all"
         return f"(({lst} := {self.val(e.collection, s)}), {fn}({body} for _q_{e.var} in {lst}))[1]"
 
@@ -214,6 +216,8 @@ class ExpressionCompiler(NodeVisitor):
                 b = self.consts.name(frozenset(i.value for i in e.right.items), "set")
             return f"({a} {op} {b})"
         ka, kb = type_of(e.left).kind, type_of(e.right).kind
+        if op == "+" and ka == "list":
+            return f"[*{a}, *{b}]"  # list literals compile to tuples: concatenate as a new list
         if op == "/":
             if ka in ("int", "decimal", "money", "weight"):
                 return f"(_D({a}) / {b})"  # numbers may arrive as exact ints: divide as Decimal, never as float

@@ -173,7 +173,7 @@ def compile_program(program: Program) -> Plan:
     matchers = []
     for pol in program.policies:
         for wl in pol.wordlists.values():
-            matchers.append(WordlistMatcher(wl.entries, wl.allow, wl.mode))
+            matchers.append(WordlistMatcher(wl.entries, wl.allow, wl.mode, variants=wl.variants, scope=wl.scope))
             consts.bind(wordlist_name(pol.name, wl.name), matchers[-1])
     fuse(matchers)  # one automaton per mode: a title is searched once for all the wordlists of that mode
     build_tables(ec, program, consts)

@@ -162,7 +162,7 @@ _TOKEN = re.compile(r"""
 """, re.X)
 
 _CONTEXTUAL = frozenset({"version", "effective", "source", "words", "allow", "match", "time", "no", "violation",
-                         "decision", "error", "action"})
+                         "decision", "error", "action", "only", "except", "category", "variants"})
 
 
 #: The type names of the language, shown as types beside the record types.

@@ -10,10 +10,7 @@ try:
 except ImportError:  # pragma: no cover - a required dependency; the plain automata still work
     _ahocorasick_rs = None
 
-from rulekit.runtime.matcher import EVASIVE_IMAGES, NORMALIZED_IMAGES, LastTwo, WordlistMatcher
-
-#: The image cache of each mode that has one (an exact-mode image is the text itself).
-IMAGES = {"normalized": NORMALIZED_IMAGES, "words": NORMALIZED_IMAGES, "evasive": EVASIVE_IMAGES}
+from rulekit.runtime.matcher import LastTwo, WordlistMatcher
 
 _Hits = list[tuple[int, int, int]]
 
@@ -61,10 +58,10 @@ class FusedSearch:
         owners = self._owners
         hits = self.hits
         collect = m._collect
-        images = IMAGES.get(m.mode)
+        images = m.images
         slow = m.find  # the matcher's own find over the fused search: texts with lone surrogates
 
-        def find(text: str, field: str | None = None) -> list[Any]:
+        def find(text: str, field: str | None = None, category: str | None = None) -> list[Any]:
             if images is None:
                 image = text
             else:
@@ -74,24 +71,25 @@ class FusedSearch:
             try:
                 found = cached_hits[1] if cached_hits[0] is image else hits(image)
             except UnicodeEncodeError:
-                return slow(text, field)
+                return slow(text, field, category)
             if not found:
                 return []
             mine = [(local, start, end) for g, start, end in found for s, local in owners[g] if s == slot]
             if not mine:
                 return []
-            return collect(text, image, mine, field)
+            return collect(text, image, mine, field, category)
 
         return find
 
 
 def fuse(matchers: Sequence[WordlistMatcher]) -> int:
-    """Give matchers of one mode that use ahocorasick_rs one fused automaton per mode; returns how many automata
-    were fused away. A mode with a single such matcher is left as it is."""
-    by_mode: dict[str, list[WordlistMatcher]] = {}
+    """Give matchers of one image (mode and variants) that use ahocorasick_rs one fused automaton per image; returns
+    how many automata were fused away. An image with a single such matcher is left as it is. A matcher with pattern
+    entries reads the fused hits through its own `find`, which runs the patterns."""
+    by_mode: dict[tuple[str, bool], list[WordlistMatcher]] = {}
     for m in matchers:
         if m.automaton == "ahocorasick_rs" and m.keys:
-            by_mode.setdefault(m.mode, []).append(m)
+            by_mode.setdefault(m.image_key, []).append(m)
     saved = 0
     for group in by_mode.values():
         if len(group) < 2 or _ahocorasick_rs is None:
@@ -99,7 +97,8 @@ def fuse(matchers: Sequence[WordlistMatcher]) -> int:
         fused = FusedSearch([m.keys for m in group])
         for slot, m in enumerate(group):
             m.use_search(fused.search_for(slot))
-            m.find = fused.find_for(slot, m)
+            if not m.patterns:
+                m.find = fused.find_for(slot, m)
         saved += len(group) - 1
     return saved
 

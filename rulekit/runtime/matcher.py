@@ -5,11 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from dataclasses import field as _dc_field
 from typing import Any, Protocol
 
+import regex as _regex
+
+from rulekit.categories import CategoryScope
+from rulekit.runtime.patterns import Pattern, trigger
+from rulekit.runtime.variants import VARIANTS, pinyin_forms, simplified
 from rulekit.wordlist import (
     _EVASIVE,
     _EXACT,
+    _NORMALIZED,
     _WORDS,
     EVASIVE_TABLE,
     FOLD_TABLE,
@@ -63,10 +70,23 @@ class Match:
     replacement: str | None
     field: str | None = None
     deletes: bool = False  # the entry's replacement column is present and empty: a fix deletes the word
+    #: the searched text (the context filters read `before` and `after`); not part of a match's identity
+    source: str = _dc_field(default="", compare=False, repr=False)
 
     def with_field(self, field: str | None) -> Match:
         """The same match, attributed to `field` (`kind.path`, or None)."""
-        return Match(self.word, self.text, self.start, self.end, self.category, self.replacement, field, self.deletes)
+        return Match(self.word, self.text, self.start, self.end, self.category, self.replacement, field, self.deletes,
+                     self.source)
+
+    @property
+    def before(self) -> str:
+        """The searched text before the match."""
+        return self.source[: self.start]
+
+    @property
+    def after(self) -> str:
+        """The searched text after the match."""
+        return self.source[self.end :]
 
     @property
     def fix(self) -> str | None:
@@ -81,7 +101,7 @@ _Search = Callable[[str, bool], _Hits]  # (image, overlapping=True) -> every occ
 
 
 class _Find(Protocol):
-    def __call__(self, text: str, field: str | None = None) -> list[Match]: ...
+    def __call__(self, text: str, field: str | None = None, category: str | None = None) -> list[Match]: ...
 
 
 def _no_hits(image: str, overlapping: bool = True) -> _Hits:
@@ -162,58 +182,86 @@ class LastTwo:
 #: One cache of images per mode, shared by every matcher of that mode.
 NORMALIZED_IMAGES = LastTwo(fold)
 EVASIVE_IMAGES = LastTwo(lambda text: evasive_of_folded(NORMALIZED_IMAGES(text)))  # folded once for both modes
+#: The images of wordlists with `variants traditional`: the mode's image with traditional characters simplified.
+SIMPLIFIED_IMAGES = {
+    _EXACT: LastTwo(simplified),
+    _NORMALIZED: LastTwo(lambda text: simplified(NORMALIZED_IMAGES(text))),
+    _EVASIVE: LastTwo(lambda text: simplified(EVASIVE_IMAGES(text))),
+}
+SIMPLIFIED_IMAGES[_WORDS] = SIMPLIFIED_IMAGES[_NORMALIZED]
 
 
-def _make_find(mode: int, search: _Search, collect: Callable[[str, str, _Hits, str | None], list[Match]]) -> _Find:
-    """`find` for one mode, as a closure: the no-match path is a handful of C calls."""
+def images_of(mode: int, traditional: bool) -> LastTwo | None:
+    """The image cache a matcher of this mode reads (None: the image is the text itself)."""
+    if traditional:
+        return SIMPLIFIED_IMAGES[mode]
+    if mode == _EXACT:
+        return None
+    return EVASIVE_IMAGES if mode == _EVASIVE else NORMALIZED_IMAGES
+
+
+_Collect = Callable[[str, str, _Hits, "str | None", "str | None"], list[Match]]
+
+
+def _make_find(images: LastTwo | None, search: _Search, collect: _Collect,
+               patterns: tuple[Pattern, ...] = ()) -> _Find:
+    """`find` for one mode, as a closure: the no-match path is a handful of C calls. Pattern entries run on the
+    image only when their trigger literal is among the automaton's hits (or always, without a trigger)."""
 
     def hits_of(image: str) -> _Hits:  # only after a UnicodeEncodeError (lone surrogates)
         return search(_without_surrogates(image), True)
 
-    if mode == _EXACT:
+    always = tuple(p for p in patterns if p.trigger < 0)
 
-        def find(text: str, field: str | None = None) -> list[Match]:
-            try:
-                hits = search(text, True)
-            except UnicodeEncodeError:
-                hits = hits_of(text)
-            if not hits:
-                return []
-            return collect(text, text, hits, field)
-
-        return find
-
-    images = EVASIVE_IMAGES if mode == _EVASIVE else NORMALIZED_IMAGES
-
-    def find_image(text: str, field: str | None = None) -> list[Match]:
-        image = images(text)
+    def find(text: str, field: str | None = None, category: str | None = None) -> list[Match]:
+        image = text if images is None else images(text)
         try:
             hits = search(image, True)
         except UnicodeEncodeError:
             hits = hits_of(image)
+        if patterns:
+            if hits:
+                keys = {h[0] for h in hits}
+                hits = hits + [h for p in patterns if p.trigger in keys or p.trigger < 0 for h in p.hits(image)]
+            elif always:
+                hits = [h for p in always for h in p.hits(image)]
         if not hits:
             return []
-        return collect(text, image, hits, field)
+        return collect(text, image, hits, field, category)
 
-    return find_image
+    return find
 
 
-def _rebuild(entries: tuple[Entry, ...], allow: tuple[str, ...], mode: str, automaton: str) -> WordlistMatcher:
-    return WordlistMatcher(entries, allow, mode, automaton=automaton)
+def _rebuild(entries: tuple[Entry, ...], allow: tuple[str, ...], mode: str, automaton: str,
+             variants: tuple[str, ...] = (), scope: CategoryScope | None = None) -> WordlistMatcher:
+    return WordlistMatcher(entries, allow, mode, automaton=automaton, variants=variants, scope=scope)
+
+
+def _with_pinyin(entries: tuple[Entry, ...]) -> list[Entry]:
+    """The entries and, after them, the pinyin forms of their Han entries (looked for as whole words)."""
+    out = list(entries)
+    for e in entries:
+        if not e.pattern:
+            out += [Entry(e.word, e.category, e.replacement, e.deletes, e.scope, True, form)
+                    for form in pinyin_forms(e.word)]
+    return out
 
 
 class WordlistMatcher:
     """All entries and allow phrases of one wordlist, compiled into one automaton.
 
-    `find(text, field=None) -> list[Match]`: every occurrence of every entry in `text`, ordered by
+    `find(text, field=None, category=None) -> list[Match]`: every occurrence of every entry in `text`, ordered by
     start, then longest first, then entry order. It normalizes the text once (a fast path when that
     keeps every code point one code point), runs the automaton once, and only on a hit maps offsets
     back to the original text, widens them to whole original characters, applies `allow` and sorts.
-    `find` is built per instance (a closure) so that the no-match path stays a few C calls.
+    `find` is built per instance (a closure) so that the no-match path stays a few C calls. Pattern entries
+    (`re:…`) run on the image when their trigger literal is found; `variants` adds simplified folding of
+    traditional characters and pinyin forms; a `scope` (the wordlist's, or an entry's) keeps entries to the
+    categories it names, and `category` is the listing's category path.
     """
 
     __slots__ = ("entries", "allow", "mode", "automaton", "find", "keys", "_mode", "_key_entry", "_key_allow",
-                 "_has_allow")
+                 "_has_allow", "variants", "scope", "patterns", "images", "scoped", "_whole")
 
     entries: tuple[Entry, ...]
     allow: tuple[str, ...]
@@ -228,27 +276,45 @@ class WordlistMatcher:
         mode: str = "normalized",
         *,
         automaton: str = "auto",
+        variants: Sequence[str] = (),
+        scope: CategoryScope | None = None,
     ) -> None:
         self._mode = check_mode(mode)
         self.mode = mode
         self.entries = tuple(map(as_entry, entries))
         self.allow = tuple(allow)
+        self.variants = tuple(variants)
+        self.scope = scope
+        unknown = [v for v in self.variants if v not in VARIANTS]
+        if unknown:
+            raise ValueError(f"unknown variants {', '.join(unknown)}; expected {', '.join(VARIANTS)}")
         problems = invalid_entries(self.entries, self.allow, mode)
         if problems:
             raise ValueError("; ".join(problem for _, problem in problems))
+        traditional = "traditional" in self.variants
+
+        def key_of(word: str) -> str:
+            key = match_key(word, mode)
+            return simplified(key) if traditional else key
+
+        searched = _with_pinyin(self.entries) if "pinyin" in self.variants else list(self.entries)
         index_of: dict[str, int] = {}
         keys: list[str] = []
         key_entry: list[Entry | None] = []
         key_allow: list[bool] = []
-        for entry in self.entries:
-            key = match_key(entry.word, mode)
+        pattern_entries: list[Entry] = []
+        for entry in searched:
+            if entry.pattern:
+                pattern_entries.append(entry)
+                continue
+            key = key_of(entry.spelled or entry.word)
             if key not in index_of:  # same key as an earlier entry: the first one reports (W103)
                 index_of[key] = len(keys)
                 keys.append(key)
                 key_entry.append(entry)
                 key_allow.append(False)
         for phrase in self.allow:
-            key = match_key(phrase, mode)
+            key = key_of(phrase)
             index = index_of.get(key)
             if index is None:
                 index_of[key] = len(keys)
@@ -257,19 +323,44 @@ class WordlistMatcher:
                 key_allow.append(True)
             else:
                 key_allow[index] = True
-        #: the automaton's keys (entries, then allow phrases not among them), as `search` numbers its hits
+        patterns: list[Pattern] = []
+        for entry in pattern_entries:  # a trigger is a key of its own (no entry): it only says "run the pattern"
+            literal = key_of(trigger(entry.word))
+            if literal and literal not in index_of:
+                index_of[literal] = len(keys)
+                keys.append(literal)
+                key_entry.append(None)
+                key_allow.append(False)
+            patterns.append((entry, index_of.get(literal, -1) if literal else -1))  # type: ignore[arg-type]
+        #: the automaton's keys (entries, then allow phrases not among them, then pattern triggers), as `search`
+        #: numbers its hits; pattern entries number theirs after these
         self.keys: tuple[str, ...] = tuple(keys)
+        compiled: list[Pattern] = []
+        for entry, trig in patterns:  # type: ignore[misc]
+            compiled.append(Pattern(_regex.compile(entry.word[3:]), len(key_entry), trig))
+            key_entry.append(entry)
+            key_allow.append(False)
+        self.patterns = tuple(compiled)
         self._key_entry = key_entry
         self._key_allow = key_allow
         self._has_allow = any(key_allow)
+        self._whole = any(e is not None and e.whole_word for e in key_entry)
+        #: whether `find` needs the listing's category (the wordlist or an entry is scoped)
+        self.scoped = scope is not None or any(e.scope is not None for e in self.entries)
         if automaton == "auto" and any(map(_needs_pyahocorasick, keys)):
             automaton = "pyahocorasick"
         self.automaton, search = _build_search(keys, automaton)
-        self.find = _make_find(self._mode, search, self._collect)
+        self.images = images_of(self._mode, traditional)
+        self.find = _make_find(self.images, search, self._collect, self.patterns)
+
+    @property
+    def image_key(self) -> tuple[str, bool]:
+        """Matchers with equal keys search the same image of a text (their automata can be fused)."""
+        return (self.mode if self.mode != "words" else "normalized", "traditional" in self.variants)
 
     def use_search(self, search: Callable[[str, bool], _Hits]) -> None:
         """Find with another search that gives the same hits (numbered by `keys`): a fused automaton's."""
-        self.find = _make_find(self._mode, search, self._collect)
+        self.find = _make_find(self.images, search, self._collect, self.patterns)
 
     def __repr__(self) -> str:
         return (
@@ -278,7 +369,7 @@ class WordlistMatcher:
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (self.entries, self.allow, self.mode, self.automaton))
+        return (_rebuild, (self.entries, self.allow, self.mode, self.automaton, self.variants, self.scope))
 
     def replace(self, text: str) -> tuple[str, list[Match]]:
         """Apply the replacements of matched entries that have one, leftmost-longest, never overlapping.
@@ -303,7 +394,8 @@ class WordlistMatcher:
         parts.append(text[last:])
         return "".join(parts), applied
 
-    def _collect(self, text: str, image: str, hits: _Hits, field: str | None) -> list[Match]:
+    def _collect(self, text: str, image: str, hits: _Hits, field: str | None,
+                 category: str | None = None) -> list[Match]:
         """Turn automaton hits in `image` into sorted, allow-filtered matches in `text`."""
         mode = self._mode
         owner: list[int] | None = None
@@ -323,6 +415,11 @@ class WordlistMatcher:
                 found.append((start, -end, index))
         if mode == _WORDS:  # only hits that are whole words of the original text (allow phrases apply anywhere)
             found = [f for f in found if on_word_boundaries(text, f[0], -f[1])]
+        elif self._whole:
+            found = [f for f in found if not key_entry[f[2]].whole_word  # type: ignore[union-attr]
+                     or on_word_boundaries(text, f[0], -f[1])]
+        if self.scoped and found:
+            found = self._in_scope(found, category)
         if not found:
             return []
         if len(found) > 1:
@@ -335,9 +432,25 @@ class WordlistMatcher:
             entry: Entry = key_entry[index]  # type: ignore[assignment]  # found holds entries only
             matches.append(
                 Match(entry.word, text[start:-neg_end], start, -neg_end, entry.category, entry.replacement, field,
-                      entry.deletes)
+                      entry.deletes, text)
             )
         return matches
+
+    def _in_scope(self, found: list[tuple[int, int, int]], category: str | None) -> list[tuple[int, int, int]]:
+        """The hits of entries whose scope (and the wordlist's) admits the category path; with no category given,
+        the hits of unscoped entries only when the wordlist itself is unscoped."""
+        if category is None:
+            if self.scope is not None:
+                return []
+            return [f for f in found if self._key_entry[f[2]].scope is None]  # type: ignore[union-attr]
+        if self.scope is not None and not self.scope.applies(category):
+            return []
+        out = []
+        for f in found:
+            scope = self._key_entry[f[2]].scope  # type: ignore[union-attr]
+            if scope is None or scope.applies(category):
+                out.append(f)
+        return out
 
 
 def _owners(text: str, table: dict[int, str]) -> list[int]:

@@ -11,7 +11,7 @@ from rulekit.diagnostics import Diagnostic, Span
 #: Reserved words (LANGUAGE §1); they can never be names.
 KEYWORDS = frozenset(
     "policy record rule on let wordlist table when unless severity message action evidence "
-    "test given expect at and or not in is null missing if then else any all satisfies by "
+    "test given expect at and or not in is null missing if then else any all each satisfies by "
     "within where true false this".split()
 )
 
@@ -31,7 +31,8 @@ _CLAUSE_SETS = [
      "a rule clause (`severity`, `let`, `when`, `unless`, `message`, `action`, `evidence`) or `}`"),
     ({"VERSION", "EFFECTIVE", "WORDLIST", "TABLE", "RULE"},
      "a policy member (`version`, `effective`, `let`, `wordlist`, `table`, `rule`) or `}`"),
-    ({"SOURCE", "WORDS", "ALLOW", "MATCH"}, "a wordlist clause (`source`, `words`, `allow`, `match`) or `}`"),
+    ({"SOURCE", "WORDS", "ALLOW", "MATCH"},
+     "a wordlist clause (`source`, `words`, `allow`, `match`, `only`, `except`, `variants`) or `}`"),
     ({"POLICY", "RECORD", "TEST"}, "`policy`, `record` or `test`"),
     ({"AT", "GIVEN", "EXPECT"}, "a test clause (`at`, `given`, `expect`) or `}`"),
     ({"VIOLATION", "DECISION", "ERROR"}, "`violation`, `decision`, `action` or `error`"),

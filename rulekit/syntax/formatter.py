@@ -112,7 +112,8 @@ class _ExprWriter(NodeVisitor):
 
     def visit_Quantifier(self, e: n.Quantifier, tail: bool) -> str:
         coll = format_expr(e.collection, _COALESCE, False)
-        return f"{e.kind} {e.var} in {coll} satisfies {format_expr(e.body, _OR, tail)}"
+        word = "where" if e.kind == "each" else "satisfies"
+        return f"{e.kind} {e.var} in {coll} {word} {format_expr(e.body, _OR, tail)}"
 
     def visit_If(self, e: n.If, tail: bool) -> str:
         return f"if {format_expr(e.cond)} then {format_expr(e.then)} else {format_expr(e.else_, _IF, tail)}"
@@ -246,7 +247,8 @@ class _Layout(NodeVisitor):
         return _Line(f"let {m.name} = {format_expr(m.expr)}", m.span)
 
     def visit_Wordlist(self, m: n.Wordlist) -> _Block:
-        lines: list[_Unit] = [_Line(f"{c.kind} {', '.join(v.text for v in c.values)}", c.span) for c in m.clauses]
+        lines: list[_Unit] = [_Line(f"{c.kind}{' category' if c.kind in ('only', 'except') else ''} "
+                                    f"{', '.join(v.text for v in c.values)}", c.span) for c in m.clauses]
         return _Block(f"wordlist {m.name} {{", lines, "}", m.span)
 
     def visit_Table(self, t: n.Table) -> _Block:

@@ -164,7 +164,7 @@ class If:
 
 @dataclass(frozen=True, slots=True)
 class Quantifier:
-    """`any|all var in collection satisfies body`."""
+    """`any|all var in collection satisfies body`, or the filter `each var in collection where body`."""
 
     kind: str
     var: str
@@ -266,8 +266,8 @@ class Let:
 
 @dataclass(frozen=True, slots=True)
 class WordlistClause:
-    """A clause of a wordlist: `source`, `words`, `allow` (Literal strings) or
-    `match` (one Name)."""
+    """A clause of a wordlist: `source`, `words`, `allow`, `only`, `except` (Literal strings; the last two are
+    `only category …`, `except category …`), `match` (one Name) or `variants` (Names)."""
 
     kind: str
     values: tuple[Literal, ...]

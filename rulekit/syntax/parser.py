@@ -58,7 +58,8 @@ def _comments(text: str) -> tuple[n.Comment, ...]:
 
 #: Words that are keywords only where their clause is expected (LANGUAGE §9).
 _CONTEXTUAL_KEYWORDS = frozenset({"VERSION", "EFFECTIVE", "SOURCE", "WORDS", "ALLOW", "MATCH", "TIME",
-                                  "NO", "VIOLATION", "DECISION", "ERROR"})
+                                  "NO", "VIOLATION", "DECISION", "ERROR", "ONLY", "EXCEPT", "CATEGORY",
+                                  "VARIANTS"})
 
 
 def _keyword_as_name(e: UnexpectedInput) -> bool:
@@ -207,9 +208,8 @@ class _Builder(ExprBuilder):
         clauses = []
         for c in t.children[1:]:
             kind = c.data[3:]  # wl_source → source
-            if kind == "match":
-                tok = c.children[0]
-                vals = (n.Literal("name", str(tok), str(tok), self.span(tok)),)
+            if kind in ("match", "variants"):
+                vals = tuple(n.Literal("name", str(tok), str(tok), self.span(tok)) for tok in c.children)
             else:
                 vals = tuple(n.Literal("string", self.string_value(s), str(s), self.span(s)) for s in c.children)
             clauses.append(n.WordlistClause(kind, vals, self.span(c)))

@@ -1,0 +1,94 @@
+"""Pattern entries of wordlists (`re:最[^新低高]`): compiled once, run on the mode's image only when their literal occurs."""
+
+from __future__ import annotations
+
+import re
+import re._constants as sre_c  # noqa: PLC2701 - the stdlib parser is the only full reader of regex structure
+import re._parser as sre_parse  # noqa: PLC2701
+from dataclasses import dataclass
+from typing import Any
+
+import regex
+
+#: The prefix that makes a wordlist entry a pattern.
+PATTERN_PREFIX = "re:"
+
+_REPEATS = (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT, getattr(sre_c, "POSSESSIVE_REPEAT", sre_c.MAX_REPEAT))
+
+
+def is_pattern(word: str) -> bool:
+    """Whether a wordlist entry is a pattern (`re:…`)."""
+    return word.startswith(PATTERN_PREFIX)
+
+
+def _parsed(pattern: str) -> list[tuple[Any, Any]] | None:
+    # a `regex` property class (`\p{Han}`) has the structure of any other class
+    try:
+        return list(sre_parse.parse(re.sub(r"\\[pP]\{[^}]*\}|\\[pP][A-Za-z]", r"\\w", pattern)))
+    except Exception:  # noqa: BLE001 - syntax only `regex` reads: no structure known
+        return None
+
+
+def pattern_problem(word: str) -> str | None:
+    """Why a pattern entry cannot be used (E007), or None. The pattern must compile (Python `regex` syntax), must not
+    match the empty text, and may repeat only a bounded number of times (`{0,8}`, not `*` or `+`): a pattern runs on
+    every text that holds its literal, and a bounded one runs in time linear in the text, with no time limit."""
+    body = word[len(PATTERN_PREFIX):]
+    if not body:
+        return f"pattern entry {word!r} is empty"
+    try:
+        rx = regex.compile(body)
+    except regex.error as e:
+        return f"pattern entry {word!r} is not a valid regex: {e}"
+    if rx.fullmatch("") is not None:
+        return f"pattern entry {word!r} matches the empty text"
+    parsed = _parsed(body)
+    if parsed is None:
+        return None  # `regex`-only syntax: compiled, structure unknown; it runs like any other
+    todo = list(parsed)
+    while todo:
+        op, av = todo.pop()
+        if op in _REPEATS:
+            if av[1] is sre_c.MAXREPEAT:
+                return f"pattern entry {word!r} repeats without a bound; write a bounded count such as {{1,8}}"
+            todo.extend(av[2])
+        elif op is sre_c.SUBPATTERN:
+            todo.extend(av[-1])
+        elif op is sre_c.BRANCH:
+            for alt in av[1]:
+                todo.extend(alt)
+        elif op in (sre_c.ASSERT, sre_c.ASSERT_NOT):
+            todo.extend(av[1])
+        elif op in (sre_c.GROUPREF, sre_c.GROUPREF_EXISTS):
+            return f"pattern entry {word!r} uses a backreference; pattern entries may not"
+    return None
+
+
+def trigger(word: str) -> str:
+    """The longest literal run the pattern always contains at its top level (`最` of `最[^新低高]`, `之王` of
+    `\\p{Han}{1,3}之王`): the pattern runs only on texts whose image holds it. `""` when there is none (the pattern
+    then runs on every text)."""
+    parsed = _parsed(word[len(PATTERN_PREFIX):])
+    if parsed is None:
+        return ""
+    best = run = ""
+    for op, av in parsed:
+        if op is sre_c.LITERAL:
+            run += chr(av)
+            best = max(best, run, key=len)
+        else:
+            run = ""
+    return best
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A compiled pattern entry: the regex (run on a mode's image, overlapping), its trigger's key and index."""
+
+    rx: Any
+    key: int  # the matcher's key index the hits are numbered with
+    trigger: int  # the key index of the trigger literal in the automaton, or -1 (always run)
+
+    def hits(self, image: str) -> list[tuple[int, int, int]]:
+        """Every (overlapping) occurrence in the image, as automaton hits `(key, start, end)`."""
+        return [(self.key, m.start(), m.end()) for m in self.rx.finditer(image, overlapped=True) if m.end() > m.start()]

@@ -1,0 +1,54 @@
+"""Wordlist `variants`: traditional characters folded to simplified ones (OpenCC), pinyin forms of entries (pypinyin)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+#: The `variants` a wordlist may declare (docs/language.md).
+VARIANTS: tuple[str, ...] = ("traditional", "pinyin")
+
+#: The blocks whose characters OpenCC's table can map: CJK Extension A, the unified ideographs, the compatibility ones.
+_BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
+
+
+@lru_cache(maxsize=1)
+def t2s_table() -> dict[int, int]:
+    """`str.translate` table: each traditional (or variant) character that OpenCC's `t2s` maps to one simplified
+    character, and that character. Character for character, so a folded text keeps its length and offsets map back
+    exactly; OpenCC's phrase table (which may change lengths) is not used. Built once per process (about 15 ms)."""
+    import opencc  # the `opencc` package: OpenCC's own tables, maintained upstream
+
+    chars = [chr(cp) for lo, hi in _BLOCKS for cp in range(lo, hi)]
+    converted = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
+    if len(converted) != len(chars):  # pragma: no cover - a newline is never converted
+        raise RuntimeError("OpenCC changed the number of lines of the character table")
+    return {ord(a): ord(b) for a, b in zip(chars, converted, strict=True) if a != b and len(b) == 1}
+
+
+def simplified(text: str) -> str:
+    """`text` with traditional characters replaced one for one by simplified ones (`t2s_table`)."""
+    if text.isascii():
+        return text
+    return text.translate(t2s_table())
+
+
+def _is_han(ch: str) -> bool:
+    return any(lo <= ord(ch) < hi for lo, hi in _BLOCKS)
+
+
+def pinyin_forms(word: str) -> list[str]:
+    """The toneless pinyin of an all-Han entry and its initials (`微信` → `weixin`, `wx`): what a seller types to
+    get past a filter. A polyphonic character takes its reading in the word (pypinyin's phrase data: `重庆` →
+    `chongqing`), not every reading it has, which would add spellings nobody types; the initials only for entries of
+    two or more characters (one letter would match anywhere). Entries with other characters (`加V`, `VX`) get none:
+    they are already typed in Latin letters."""
+    if not word or not all(map(_is_han, word)):
+        return []
+    from pypinyin import Style, pinyin  # pypinyin: maintained pinyin data with polyphone readings
+
+    readings = pinyin(word, style=Style.NORMAL, heteronym=False, errors="ignore")
+    if len(readings) != len(word):
+        return []
+    parts = [r[0] for r in readings]
+    forms = ["".join(parts)] + (["".join(p[0] for p in parts)] if len(parts) >= 2 else [])
+    return [f for f in dict.fromkeys(forms) if f.isascii() and f.isalpha()]
