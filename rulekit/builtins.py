@@ -77,7 +77,12 @@ def _check_matches(s: Signature) -> T.Type:
 
 def _check_find(s: Signature) -> T.Type:
     if s.arity(2, 3):
-        s.want(0, ("string",), "a string")
+        t = s.args[0]
+        if t.kind == "list" and t.elem is not None and t.elem.kind in ("string", "any"):
+            if t.elem.optional:
+                s.error("`find` over a list needs texts that are never null", s.call.args[0].span)
+        else:
+            s.want(0, ("string",), "a string or a list of strings")
         s.want(1, ("wordlist",), "a wordlist name")
         if len(s.args) == 3:
             s.want(2, ("string",), "the listing's category path (`listing.category`)")
@@ -97,6 +102,16 @@ def _check_context(s: Signature) -> T.Type:
                     s.call.args[0].span)
         s.want(1, ("wordlist",), "a wordlist name (the context words)")
         s.want(2, ("int",), "a distance in characters")
+        if s.scoped_wordlist(1) is not None:
+            s.error("a context wordlist cannot keep entries to categories (`only`/`except category`)",
+                    s.call.args[1].span)
+    return T.BOOL
+
+
+def _check_anywhere(s: Signature) -> T.Type:
+    if s.arity(2):
+        s.want(0, ("record",), "a match (a hit of `find`)")
+        s.want(1, ("wordlist",), "a wordlist name (the context words)")
         if s.scoped_wordlist(1) is not None:
             s.error("a context wordlist cannot keep entries to categories (`only`/`except category`)",
                     s.call.args[1].span)
@@ -215,10 +230,20 @@ def field_path(e: Any) -> str | None:
 
 
 def _emit_find(a: list[str], call: n.Call, h: str) -> str:
-    path = field_path(call.args[0])
-    if len(a) == 3:
-        return f"{a[1]}.find({a[0]}, {path!r}, {a[2]})"
-    return f"{a[1]}.find({a[0]}, {path!r})"
+    category = f", {a[2]}" if len(a) == 3 else ""
+    texts = call.args[0]
+    t = texts.type
+    if t is not None and t.kind == "list":  # a list literal is compiled by `find_each` (each text keeps its field)
+        return f"[m for x in {a[0]} for m in {a[1]}.find(x, None{category})]"
+    return f"{a[1]}.find({a[0]}, {field_path(texts)!r}{category})"
+
+
+def find_each(texts: list[str], call: n.Call, wordlist: str, category: str | None) -> str:
+    """`find([listing.title, listing.description], wl)`: the hits of each text in turn, each with its own field."""
+    extra = f", {category}" if category is not None else ""
+    items = call.args[0].items  # type: ignore[attr-defined]  # the caller checked it is a ListExpr
+    parts = [f"*{wordlist}.find({src}, {field_path(i)!r}{extra})" for src, i in zip(texts, items, strict=True)]
+    return "[" + ", ".join(parts) + "]"
 
 
 def _emit_in_category(a: list[str], call: n.Call, h: str) -> str:
@@ -278,6 +303,9 @@ BUILTINS: dict[str, Builtin] = {b.name: b for b in (
     Builtin("preceded_by", _check_context, _emit_call, context.preceded_by,
             doc="preceded_by(hit: match, WORDLIST, n: int) -> bool — an entry of the wordlist ends at most n "
                 "characters before the hit (0: right before it)"),
+    Builtin("anywhere", _check_anywhere, _emit_call, context.anywhere,
+            doc="anywhere(hit: match, WORDLIST) -> bool — an entry of the wordlist occurs anywhere in the text the hit "
+                "was found in"),
     Builtin("in_category", _check_in_category, _emit_in_category, categories.in_any_category,
             doc='in_category(path: string, category: string | list<string>) -> bool — the category path lies in '
                 'the category by whole levels (`药品` is in `医药保健>药品>感冒用药`, not in `化妆品`)'),

@@ -12,7 +12,7 @@ import regex
 
 from rulekit import types as T
 from rulekit import values
-from rulekit.builtins import BUILTINS, render_kind
+from rulekit.builtins import BUILTINS, find_each, render_kind
 from rulekit.checker import CheckedPolicy, CheckedRule, Program, type_of
 from rulekit.checker.lints import repetitions
 from rulekit.checker.nullability import path_of
@@ -241,6 +241,9 @@ class ExpressionCompiler(NodeVisitor):
             held = self._members_counted(e.args[0], s)
             if held is not None:
                 return held
+        if e.func == "find" and e.args and isinstance(e.args[0], n.ListExpr):
+            category = self.val(e.args[2], s) if len(e.args) == 3 else None
+            return find_each([self.val(i, s) for i in e.args[0].items], e, self.val(e.args[1], s), category)
         b = BUILTINS[e.func]
         helper = self.consts.name(b.helper, "fn") if b.helper is not None else ""
         return b.emit([self.val(a, s) for a in e.args], e, helper)

@@ -1,4 +1,4 @@
-"""Context filters on matches: `near`, `followed_by`, `preceded_by` (another wordlist's hits around a hit)."""
+"""Context filters on matches: `near`, `followed_by`, `preceded_by`, `anywhere` (another wordlist's hits around a hit)."""
 
 from __future__ import annotations
 
@@ -48,3 +48,9 @@ def preceded_by(m: Any, wl: Any, n: int) -> bool:
     (0: right before it) and begins before it; it may end inside the hit but not after it."""
     n = _distance(n)
     return any(m.start - n <= c.end <= m.end and c.start < m.start for c in _context_hits(m, wl))
+
+
+def anywhere(m: Any, wl: Any) -> bool:
+    """`anywhere(hit, WORDLIST)`: an entry of the wordlist occurs anywhere in the text the hit was found in (the
+    same field): `瘦身` in a title that names a garment."""
+    return bool(_context_hits(m, wl))

@@ -420,6 +420,8 @@ class WordlistMatcher:
                      or on_word_boundaries(text, f[0], -f[1])]
         if self.scoped and found:
             found = self._in_scope(found, category)
+        if self.patterns and len(found) > 1:
+            found = self._words_over_patterns(found)
         if not found:
             return []
         if len(found) > 1:
@@ -435,6 +437,16 @@ class WordlistMatcher:
                       entry.deletes, text)
             )
         return matches
+
+    def _words_over_patterns(self, found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+        """A pattern entry's hit lying wholly inside a word entry's hit is not reported: the word says it exactly
+        (`最便宜` rather than the `最便` of `re:最\p{Han}`)."""
+        entry = self._key_entry
+        words = [(f[0], -f[1]) for f in found if not entry[f[2]].pattern]  # type: ignore[union-attr]
+        if not words:
+            return found
+        return [f for f in found if not entry[f[2]].pattern  # type: ignore[union-attr]
+                or not any(a <= f[0] and -f[1] <= b for a, b in words)]
 
     def _in_scope(self, found: list[tuple[int, int, int]], category: str | None) -> list[tuple[int, int, int]]:
         """The hits of entries whose scope (and the wordlist's) admits the category path; with no category given,

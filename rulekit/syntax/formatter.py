@@ -11,130 +11,11 @@ from typing import Any
 
 from rulekit.diagnostics import Diagnostic, Span
 from rulekit.syntax import nodes as n
+from rulekit.syntax.exprformat import INDENT, format_expr, wrapped_expr
 from rulekit.syntax.parser import parse
 from rulekit.syntax.visitor import NodeVisitor
 
-INDENT = "  "
-
-# ---- expressions --------------------------------------------------------------------
-
-#: Binding strength of each expression form, loosest first (LANGUAGE §4).
-_IF, _OR, _AND, _NOT, _CMP, _COALESCE, _ADD, _MUL, _NEG, _POSTFIX = range(10)
-
-_NUMERIC_LITERALS = frozenset({"int", "decimal", "percent", "money", "duration", "weight", "date", "datetime"})
-_COMPARISONS = frozenset({"==", "!=", "<", "<=", ">", ">=", "in", "not in"})
-_BINARY_LEVEL = {"or": _OR, "and": _AND, "??": _COALESCE, "+": _ADD, "-": _ADD, "*": _MUL, "/": _MUL, "%": _MUL}
-#: (minimum level of the left operand, of the right operand) of each binary level
-_OPERAND_LEVELS = {
-    _OR: (_OR, _AND),
-    _AND: (_AND, _NOT),
-    _CMP: (_COALESCE, _COALESCE),
-    _COALESCE: (_COALESCE, _ADD),
-    _ADD: (_ADD, _MUL),
-    _MUL: (_MUL, _NEG),
-}
-
-
-def _level(e: n.Expr) -> int:
-    """How tightly an expression binds: it needs parentheses where a tighter one is required."""
-    if isinstance(e, n.If):
-        return _IF
-    if isinstance(e, n.Binary):
-        return _CMP if e.op in _COMPARISONS else _BINARY_LEVEL[e.op]
-    if isinstance(e, n.Unary):
-        return _NOT if e.op == "not" else _NEG
-    if isinstance(e, n.Quantifier):
-        return _NOT
-    if isinstance(e, n.IsNull):
-        return _CMP
-    return _POSTFIX
-
-
-def format_expr(e: n.Expr, min_level: int = _IF, tail: bool = True) -> str:
-    """An expression with the fewest parentheses that re-parse to the same tree.
-
-    `min_level` is the loosest form the context accepts; `tail` is false when more of
-    the same expression follows, so an `if` or a quantifier (which extend as far right
-    as they can) must be closed with parentheses."""
-    if _level(e) < min_level or (not tail and isinstance(e, (n.If, n.Quantifier))):
-        return "(" + _expr(e, True) + ")"
-    return _expr(e, tail)
-
-
-class _ExprWriter(NodeVisitor):
-    """Writes one expression node; `tail` as in `format_expr`."""
-
-    def visit_Literal(self, e: n.Literal, tail: bool) -> str:
-        return e.text
-
-    visit_Template = visit_Literal
-
-    def visit_Name(self, e: n.Name, tail: bool) -> str:
-        return e.name
-
-    def visit_This(self, e: n.This, tail: bool) -> str:
-        return "this"
-
-    def visit_Attr(self, e: n.Attr, tail: bool) -> str:
-        obj = format_expr(e.obj, _POSTFIX, False)
-        if isinstance(e.obj, n.Literal) and e.obj.kind in _NUMERIC_LITERALS:
-            obj = f"({obj})"  # `¥5.x` would not lex: the `.` reads as part of the number
-        return f"{obj}.{e.name}"
-
-    def visit_Index(self, e: n.Index, tail: bool) -> str:
-        return f"{format_expr(e.obj, _POSTFIX, False)}[{format_expr(e.index)}]"
-
-    def visit_Call(self, e: n.Call, tail: bool) -> str:
-        return f"{e.func}({', '.join(format_expr(a) for a in e.args)})"
-
-    def visit_Window(self, e: n.Window, tail: bool) -> str:
-        where = f" where {format_expr(e.where)}" if e.where is not None else ""
-        return f"{e.func}({format_expr(e.value)} by {', '.join(e.keys)} within {format_expr(e.within)}{where})"
-
-    def visit_ListExpr(self, e: n.ListExpr, tail: bool) -> str:
-        return "[" + ", ".join(format_expr(i) for i in e.items) + "]"
-
-    def visit_Unary(self, e: n.Unary, tail: bool) -> str:
-        if e.op == "not":
-            return "not " + format_expr(e.operand, _NOT, tail)
-        return "-" + format_expr(e.operand, _NEG, tail)
-
-    def visit_IsNull(self, e: n.IsNull, tail: bool) -> str:
-        what = "missing" if e.missing else "null"
-        return f"{format_expr(e.operand, _COALESCE, False)} is {'not ' if e.negated else ''}{what}"
-
-    def visit_Binary(self, e: n.Binary, tail: bool) -> str:
-        level = _level(e)
-        left_min, right_min = _OPERAND_LEVELS[level]
-        left = _operand(e.left, left_min, False, level)
-        right = _operand(e.right, right_min, tail, level)
-        return f"{left} {e.op} {right}"
-
-    def visit_Quantifier(self, e: n.Quantifier, tail: bool) -> str:
-        coll = format_expr(e.collection, _COALESCE, False)
-        word = "where" if e.kind == "each" else "satisfies"
-        return f"{e.kind} {e.var} in {coll} {word} {format_expr(e.body, _OR, tail)}"
-
-    def visit_If(self, e: n.If, tail: bool) -> str:
-        return f"if {format_expr(e.cond)} then {format_expr(e.then)} else {format_expr(e.else_, _IF, tail)}"
-
-    def generic_visit(self, e: Any, tail: bool) -> str:
-        raise TypeError(f"not an expression: {type(e).__name__}")
-
-
-_WRITER = _ExprWriter()
-
-
-def _expr(e: n.Expr, tail: bool) -> str:
-    return _WRITER.visit(e, tail)  # type: ignore[no-any-return]
-
-
-def _operand(e: n.Expr, min_level: int, tail: bool, parent: int) -> str:
-    """An operand of a binary operator; an `and` directly inside an `or` gets clarifying parentheses."""
-    if parent == _OR and isinstance(e, n.Binary) and e.op == "and":
-        return "(" + _expr(e, True) + ")"
-    return format_expr(e, min_level, tail)
-
+__all__ = ["format_expr", "format_json", "format_source", "format_text", "format_type"]
 
 # ---- values written as they are read ------------------------------------------------
 
@@ -189,6 +70,8 @@ class _Line:
 
     text: str
     span: Span
+    #: a statement that may be wrapped: its head (`let x = `) and expression, laid out once the indent is known
+    wrap: tuple[str, n.Expr] | None = None
 
 
 @dataclass(slots=True)
@@ -244,7 +127,7 @@ class _Layout(NodeVisitor):
         return _Line(f"effective{start} ..{end}", m.span)
 
     def visit_Let(self, m: n.Let) -> _Line:
-        return _Line(f"let {m.name} = {format_expr(m.expr)}", m.span)
+        return _Line(f"let {m.name} = {format_expr(m.expr)}", m.span, (f"let {m.name} = ", m.expr))
 
     def visit_Wordlist(self, m: n.Wordlist) -> _Block:
         lines: list[_Unit] = [_Line(f"{c.kind}{' category' if c.kind in ('only', 'except') else ''} "
@@ -263,10 +146,10 @@ class _Layout(NodeVisitor):
         return _Line(f"severity {c.level}", c.span)
 
     def visit_When(self, c: n.When) -> _Line:
-        return _Line(f"when {format_expr(c.expr)}", c.span)
+        return _Line(f"when {format_expr(c.expr)}", c.span, ("when ", c.expr))
 
     def visit_Unless(self, c: n.Unless) -> _Line:
-        return _Line(f"unless {format_expr(c.expr)}", c.span)
+        return _Line(f"unless {format_expr(c.expr)}", c.span, ("unless ", c.expr))
 
     def visit_Message(self, c: n.Message) -> _Line:
         return _Line(f"message {c.template.text}", c.span)
@@ -463,7 +346,10 @@ class _Writer:
             for c in comments:
                 if c is not keep:
                     self.lines.append(pad + c.text)
-            self.lines.append(pad + u.text + (f"  {keep.text}" if keep is not None else ""))
+            text = wrapped_expr(u.wrap[0], u.wrap[1], len(pad)) if u.wrap is not None else u.text
+            *first, last = text.split("\n")
+            self.lines.extend(pad + line for line in first)
+            self.lines.append(pad + last + (f"  {keep.text}" if keep is not None else ""))
             return
         first, last = (u.span.line, u.span.end_line) if _has_span(u.span) else (0, 0)
         placed = _place(u.children, comments, first, last)
