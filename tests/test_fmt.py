@@ -232,7 +232,7 @@ def test_given_json_and_streams() -> None:
         ("(a ?? b) ?? c", "a ?? b ?? c"),
         ("a ?? (b ?? c)", "a ?? (b ?? c)"),
         ("(a + b) ?? c", "a + b ?? c"),
-        ("a ?? b == c", "a ?? b == c"),
+        ("a ?? b == c", "(a ?? b) == c"),  # clarifying parentheses, as for `and` in `or`
         ("(a == b) == c", "(a == b) == c"),
         ("(a in b) in c", "(a in b) in c"),
         ("a not in (b + c)", "a not in b + c"),

@@ -6,12 +6,15 @@
     python tools/adlaw_devset.py sample-en --listings /tmp/en.jsonl  # the English listings to label, with every
                                                    # sentence that holds a candidate term (amazon_to_listings.py)
     python tools/adlaw_devset.py labels-en --out /tmp/en_labels.jsonl
+    python tools/adlaw_devset.py sample-holdout    # the held-out sample: 200 distinct titles outside the dev set
+    python tools/adlaw_devset.py labels --holdout --out /tmp/ho_labels.jsonl
 
 Sampling (seed 20261201): the distinct titles of ../shared/data/titles_zh/titles.txt (first occurrence), every
 one that contains a candidate trigger of the rubric (TRIGGERS below: the words of LABELLING.md's rules and the
 usual 9(3)/17/18 vocabulary), plus a random sample of 100 of the others. The labels (`yes`, `no`, `unsure`, with
 the rubric's category and rule number) are stored by line number in tools/labels/titles_zh_dev.jsonl; the titles
-stay in ../shared.
+stay in ../shared. The held-out sample (seed 20261202): 200 of the distinct titles that are not in the dev set,
+labelled before the rewritten policies were run on them (tools/labels/titles_zh_holdout.jsonl).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ TITLES = ROOT.parent / "shared" / "data" / "titles_zh" / "titles.txt"
 LABELS = ROOT / "tools" / "labels" / "titles_zh_dev.jsonl"
 SEED = 20261201
 REST = 100
+HOLDOUT = ROOT / "tools" / "labels" / "titles_zh_holdout.jsonl"
+HOLDOUT_SEED, HOLDOUT_SIZE = 20261202, 200
 
 TRIGGERS = re.compile(
     "最|第一|极品|独家|唯一|首发|首款|永久|万能|100%|特效|秘制|之王|王|治疗|疗|药|止痛|消炎|减肥|瘦身|瘦脸|丰胸|增高|"
@@ -78,12 +83,21 @@ def sample() -> list[tuple[int, str]]:
     return sorted(hits + random.Random(SEED).sample(rest, REST))
 
 
+def sample_holdout() -> list[tuple[int, str]]:
+    """200 distinct titles outside the dev set, in line order (the held-out sample)."""
+    dev = {json.loads(x)["line"] for x in LABELS.read_text(encoding="utf-8").splitlines()}
+    pool = [(n, t) for n, t in distinct_titles() if n not in dev]
+    return sorted(random.Random(HOLDOUT_SEED).sample(pool, HOLDOUT_SIZE))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("sample")
+    sub.add_parser("sample-holdout")
     lab = sub.add_parser("labels")
     lab.add_argument("--out", required=True)
+    lab.add_argument("--holdout", action="store_true", help="the held-out sample instead of the dev set")
     en = sub.add_parser("sample-en")
     en.add_argument("--listings", required=True)
     en_lab = sub.add_parser("labels-en")
@@ -105,14 +119,14 @@ def main() -> int:
     if not TITLES.exists():
         print(f"{TITLES} is not there (the data stays in ../shared)", file=sys.stderr)
         return 2
-    if a.cmd == "sample":
-        for number, title in sample():
+    if a.cmd in ("sample", "sample-holdout"):
+        for number, title in sample() if a.cmd == "sample" else sample_holdout():
             print(f"{number}\t{title}")
         return 0
     lines = TITLES.read_text(encoding="utf-8-sig").split("\n")
     assert all(line.strip() for line in lines[:-1]), "ids assume no blank lines (titles_to_listings.py)"
     with open(a.out, "w", encoding="utf-8") as out:
-        for text in LABELS.read_text(encoding="utf-8").splitlines():
+        for text in (HOLDOUT if a.holdout else LABELS).read_text(encoding="utf-8").splitlines():
             d = json.loads(text)
             if d.get("category") == "other":
                 continue  # rubric rules 14 and 17: outside the 9(3)/17/18 scope the policies are scored on

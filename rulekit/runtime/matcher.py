@@ -439,7 +439,7 @@ class WordlistMatcher:
         return matches
 
     def _words_over_patterns(self, found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-        """A pattern entry's hit lying wholly inside a word entry's hit is not reported: the word says it exactly
+        r"""A pattern entry's hit lying wholly inside a word entry's hit is not reported: the word says it exactly
         (`最便宜` rather than the `最便` of `re:最\p{Han}`)."""
         entry = self._key_entry
         words = [(f[0], -f[1]) for f in found if not entry[f[2]].pattern]  # type: ignore[union-attr]

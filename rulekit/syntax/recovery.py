@@ -109,7 +109,8 @@ def _statement(lines: list[str], line: int, col: int) -> tuple[int, int]:
         first = line - 1
         while first > 1 and not _starts_statement(lines[first - 1]):
             first -= 1
-        if lines[first - 1].strip() and not _FIRST_WORD.match(lines[first - 1]).group(1) == "}":  # type: ignore[union-attr]
+        opening = _FIRST_WORD.match(lines[first - 1])  # None: the file's first line is no statement (a comment)
+        if lines[first - 1].strip() and (opening is None or opening.group(1) != "}"):
             return first, line - 1
     first = line
     if not at_start:
