@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 #: The `variants` a wordlist may declare (docs/language.md).
@@ -25,9 +26,16 @@ def t2s_table() -> dict[int, int]:
     return {ord(a): ord(b) for a, b in zip(chars, converted, strict=True) if a != b and len(b) == 1}
 
 
+@lru_cache(maxsize=1)
+def _traditional() -> re.Pattern[str]:
+    """One character class of every character `t2s_table` maps: a search is a C scan over a bitmap (0.5 µs for a
+    90-character text, where `str.translate` with the table takes 7 µs), so texts without one are left alone."""
+    return re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(t2s_table())) + "]")
+
+
 def simplified(text: str) -> str:
     """`text` with traditional characters replaced one for one by simplified ones (`t2s_table`)."""
-    if text.isascii():
+    if text.isascii() or _traditional().search(text) is None:
         return text
     return text.translate(t2s_table())
 
