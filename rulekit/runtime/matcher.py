@@ -12,7 +12,7 @@ import regex as _regex
 
 from rulekit.categories import CategoryScope
 from rulekit.runtime.patterns import Pattern, trigger
-from rulekit.runtime.variants import VARIANTS, pinyin_forms, simplified
+from rulekit.runtime.variants import VARIANTS, pinyin_of, simplified
 from rulekit.wordlist import (
     _EVASIVE,
     _EXACT,
@@ -240,10 +240,11 @@ def _rebuild(entries: tuple[Entry, ...], allow: tuple[str, ...], mode: str, auto
 def _with_pinyin(entries: tuple[Entry, ...]) -> list[Entry]:
     """The entries and, after them, the pinyin forms of their Han entries (looked for as whole words)."""
     out = list(entries)
+    forms = pinyin_of([e.word for e in entries if not e.pattern])
     for e in entries:
         if not e.pattern:
             out += [Entry(e.word, e.category, e.replacement, e.deletes, e.scope, True, form)
-                    for form in pinyin_forms(e.word)]
+                    for form in forms[e.word]]
     return out
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from importlib import metadata
+
+from rulekit import cache
 
 #: The `variants` a wordlist may declare (docs/language.md).
 VARIANTS: tuple[str, ...] = ("traditional", "pinyin")
@@ -12,18 +15,32 @@ VARIANTS: tuple[str, ...] = ("traditional", "pinyin")
 _BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
 
 
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:  # pragma: no cover - a required dependency
+        return "?"
+
+
 @lru_cache(maxsize=1)
 def t2s_table() -> dict[int, int]:
     """`str.translate` table: each traditional (or variant) character that OpenCC's `t2s` maps to one simplified
     character, and that character. Character for character, so a folded text keeps its length and offsets map back
-    exactly; OpenCC's phrase table (which may change lengths) is not used. Built once per process (about 15 ms)."""
+    exactly; OpenCC's phrase table (which may change lengths) is not used. Built once (about 15 ms) and kept in the
+    user cache, keyed by OpenCC's version."""
+    key = cache.key_of("t2s", _version("opencc"))
+    table = cache.load("variants", key)
+    if isinstance(table, dict):
+        return table
     import opencc  # the `opencc` package: OpenCC's own tables, maintained upstream
 
     chars = [chr(cp) for lo, hi in _BLOCKS for cp in range(lo, hi)]
     converted = opencc.OpenCC("t2s").convert("\n".join(chars)).split("\n")
     if len(converted) != len(chars):  # pragma: no cover - a newline is never converted
         raise RuntimeError("OpenCC changed the number of lines of the character table")
-    return {ord(a): ord(b) for a, b in zip(chars, converted, strict=True) if a != b and len(b) == 1}
+    table = {ord(a): ord(b) for a, b in zip(chars, converted, strict=True) if a != b and len(b) == 1}
+    cache.store("variants", key, table)
+    return table
 
 
 @lru_cache(maxsize=1)
@@ -42,6 +59,18 @@ def simplified(text: str) -> str:
 
 def _is_han(ch: str) -> bool:
     return any(lo <= ord(ch) < hi for lo, hi in _BLOCKS)
+
+
+def pinyin_of(words: list[str]) -> dict[str, list[str]]:
+    """`pinyin_forms` of each word, kept in the user cache by the words and pypinyin's version: importing pypinyin
+    takes 0.3 s (its phrase tables), which a process with a cached answer does not pay."""
+    key = cache.key_of("pinyin", _version("pypinyin"), *words)
+    found = cache.load("variants", key)
+    if isinstance(found, dict):
+        return found
+    found = {w: pinyin_forms(w) for w in words}
+    cache.store("variants", key, found)
+    return found
 
 
 def pinyin_forms(word: str) -> list[str]:
