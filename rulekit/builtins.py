@@ -94,28 +94,25 @@ def _check_find(s: Signature) -> T.Type:
     return T.list_of(T.MATCH)
 
 
-def _check_context(s: Signature) -> T.Type:
-    if s.arity(3):
+def _context_check(count: int) -> Check:
+    """`near`/`followed_by`/`preceded_by` (hit, WORDLIST, n) and `anywhere` (hit, WORDLIST)."""
+
+    def check(s: Signature) -> T.Type:
+        if not s.arity(count):
+            return T.BOOL
         s.want(0, ("record",), "a match (a hit of `find`)")
         if s.args[0].kind == "record" and s.args[0].record != "match":
             s.error(f"`{s.call.func}` needs a match (a hit of `find`) as argument 1, not `{s.args[0]}`",
                     s.call.args[0].span)
         s.want(1, ("wordlist",), "a wordlist name (the context words)")
-        s.want(2, ("int",), "a distance in characters")
+        if count == 3:
+            s.want(2, ("int",), "a distance in characters")
         if s.scoped_wordlist(1) is not None:
             s.error("a context wordlist cannot keep entries to categories (`only`/`except category`)",
                     s.call.args[1].span)
-    return T.BOOL
+        return T.BOOL
 
-
-def _check_anywhere(s: Signature) -> T.Type:
-    if s.arity(2):
-        s.want(0, ("record",), "a match (a hit of `find`)")
-        s.want(1, ("wordlist",), "a wordlist name (the context words)")
-        if s.scoped_wordlist(1) is not None:
-            s.error("a context wordlist cannot keep entries to categories (`only`/`except category`)",
-                    s.call.args[1].span)
-    return T.BOOL
+    return check
 
 
 def _check_in_category(s: Signature) -> T.Type:
@@ -294,16 +291,16 @@ BUILTINS: dict[str, Builtin] = {b.name: b for b in (
     Builtin("find", _check_find, _emit_find,
             doc="find(text: string, WORDLIST[, category: string]) -> list<match> — the wordlist's hits in the text "
                 "(word, start, end, category, before, after); a wordlist scoped to categories needs the category path"),
-    Builtin("near", _check_context, _emit_call, context.near,
+    Builtin("near", _context_check(3), _emit_call, context.near,
             doc="near(hit: match, WORDLIST, n: int) -> bool — an entry of the wordlist within n characters of the hit "
                 "(either side, or overlapping it)"),
-    Builtin("followed_by", _check_context, _emit_call, context.followed_by,
+    Builtin("followed_by", _context_check(3), _emit_call, context.followed_by,
             doc="followed_by(hit: match, WORDLIST, n: int) -> bool — an entry of the wordlist begins at most n "
                 "characters after the hit (0: right after it)"),
-    Builtin("preceded_by", _check_context, _emit_call, context.preceded_by,
+    Builtin("preceded_by", _context_check(3), _emit_call, context.preceded_by,
             doc="preceded_by(hit: match, WORDLIST, n: int) -> bool — an entry of the wordlist ends at most n "
                 "characters before the hit (0: right before it)"),
-    Builtin("anywhere", _check_anywhere, _emit_call, context.anywhere,
+    Builtin("anywhere", _context_check(2), _emit_call, context.anywhere,
             doc="anywhere(hit: match, WORDLIST) -> bool — an entry of the wordlist occurs anywhere in the text the hit "
                 "was found in"),
     Builtin("in_category", _check_in_category, _emit_in_category, categories.in_any_category,

@@ -229,7 +229,7 @@ def test_simplified_keeps_every_offset(text: str) -> None:
 
 
 def test_pinyin_variants_are_whole_words() -> None:
-    assert pinyin_forms("微信") == ["weixin", "wx"]
+    assert pinyin_forms("微信") == ["weixin"] and pinyin_forms("加微信") == ["jiaweixin", "jwx"]
     m = WordlistMatcher(["加微信"], mode="evasive", variants=("pinyin",))
     assert [(h.word, h.text) for h in m.find("请加 jia weixin 或 jwx")] == [("加微信", "jia weixin"), ("加微信", "jwx")]
     assert m.find("jwxa 或 ajwx") == []

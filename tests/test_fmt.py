@@ -28,7 +28,8 @@ def fmt(src: str) -> str:
 def fmt_expr(src: str) -> str:
     """The formatted form of one expression (as a policy-level let)."""
     out = fmt(f"policy p {{\n  let x = {src}\n}}\n")
-    return out.splitlines()[1].removeprefix("  let x = ")
+    # a long expression is wrapped (continuation lines one indent in): read it back as one line
+    return " ".join(line.strip() for line in out.splitlines()[1:-1]).removeprefix("let x = ")
 
 
 def assert_stable(src: str) -> str:

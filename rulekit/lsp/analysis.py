@@ -196,7 +196,11 @@ class Analysis:
         sources = [lit.value for lit in wl.node.values("source")]
         where = f"; from {', '.join(f'`{s}`' for s in sources)}" if sources else ""
         allow = f", {len(wl.allow)} allow phrase(s)" if wl.allow else ""
-        return f"**wordlist `{name}`**: {len(wl.entries)} entries{allow}, match `{wl.mode}`{where}"
+        variants = f", variants {', '.join(wl.variants)}" if wl.variants else ""
+        scope = f", {wl.scope}" if wl.scope is not None else ""
+        patterns = sum(e.pattern for e in wl.entries)
+        shown = f"{len(wl.entries)} entries" + (f" ({patterns} patterns)" if patterns else "")
+        return f"**wordlist `{name}`**: {shown}{allow}, match `{wl.mode}`{variants}{scope}{where}"
 
     def _describe_table(self, name: str, path: Path, node: n.Call) -> str | None:
         p = self.policy_at(path, node.span.line)

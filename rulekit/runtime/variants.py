@@ -61,10 +61,14 @@ def _is_han(ch: str) -> bool:
     return any(lo <= ord(ch) < hi for lo, hi in _BLOCKS)
 
 
+#: Changes whenever `pinyin_forms` does, so cached forms of an earlier rule are not reused.
+_PINYIN_RULES = "forms-2: full pinyin; initials from three characters"
+
+
 def pinyin_of(words: list[str]) -> dict[str, list[str]]:
     """`pinyin_forms` of each word, kept in the user cache by the words and pypinyin's version: importing pypinyin
     takes 0.3 s (its phrase tables), which a process with a cached answer does not pay."""
-    key = cache.key_of("pinyin", _version("pypinyin"), *words)
+    key = cache.key_of("pinyin", _PINYIN_RULES, _version("pypinyin"), *words)
     found = cache.load("variants", key)
     if isinstance(found, dict):
         return found
@@ -74,10 +78,10 @@ def pinyin_of(words: list[str]) -> dict[str, list[str]]:
 
 
 def pinyin_forms(word: str) -> list[str]:
-    """The toneless pinyin of an all-Han entry and its initials (`微信` → `weixin`, `wx`): what a seller types to
-    get past a filter. A polyphonic character takes its reading in the word (pypinyin's phrase data: `重庆` →
-    `chongqing`), not every reading it has, which would add spellings nobody types; the initials only for entries of
-    two or more characters (one letter would match anywhere). Entries with other characters (`加V`, `VX`) get none:
+    """The toneless pinyin of an all-Han entry and, for entries of three or more characters, its initials (`加微信` →
+    `jiaweixin`, `jwx`; `微信` → `weixin` only): what a seller types to get past a filter. A polyphonic character takes its reading in the word (pypinyin's phrase data: `重庆` →
+    `chongqing`), not every reading it has, which would add spellings nobody types. Two initials are any two-letter
+    acronym (`sl` of 私聊 is Samsung's printer prefix SL-), so shorter entries get none. Entries with other characters (`加V`, `VX`) get none:
     they are already typed in Latin letters."""
     if not word or not all(map(_is_han, word)):
         return []
@@ -87,5 +91,5 @@ def pinyin_forms(word: str) -> list[str]:
     if len(readings) != len(word):
         return []
     parts = [r[0] for r in readings]
-    forms = ["".join(parts)] + (["".join(p[0] for p in parts)] if len(parts) >= 2 else [])
+    forms = ["".join(parts)] + (["".join(p[0] for p in parts)] if len(parts) >= 3 else [])
     return [f for f in dict.fromkeys(forms) if f.isascii() and f.isalpha()]
