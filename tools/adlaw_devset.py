@@ -7,14 +7,19 @@
                                                    # sentence that holds a candidate term (amazon_to_listings.py)
     python tools/adlaw_devset.py labels-en --out /tmp/en_labels.jsonl
     python tools/adlaw_devset.py sample-holdout    # the held-out sample: 200 distinct titles outside the dev set
-    python tools/adlaw_devset.py labels --holdout --out /tmp/ho_labels.jsonl
+    python tools/adlaw_devset.py labels --set holdout --out /tmp/ho_labels.jsonl
+    python tools/adlaw_devset.py sample-holdout2   # the second held-out sample: 150 titles with weaker triggers
+    python tools/adlaw_devset.py labels --set holdout2 --out /tmp/ho2_labels.jsonl
 
 Sampling (seed 20261201): the distinct titles of ../shared/data/titles_zh/titles.txt (first occurrence), every
 one that contains a candidate trigger of the rubric (TRIGGERS below: the words of LABELLING.md's rules and the
 usual 9(3)/17/18 vocabulary), plus a random sample of 100 of the others. The labels (`yes`, `no`, `unsure`, with
 the rubric's category and rule number) are stored by line number in tools/labels/titles_zh_dev.jsonl; the titles
 stay in ../shared. The held-out sample (seed 20261202): 200 of the distinct titles that are not in the dev set,
-labelled before the rewritten policies were run on them (tools/labels/titles_zh_holdout.jsonl).
+labelled before the rewritten policies were run on them (tools/labels/titles_zh_holdout.jsonl). The second held-out
+sample (seed 20261203, tools/labels/titles_zh_holdout2.jsonl): 150 of the distinct titles in neither, nor among the
+64 flagged titles outside the dev set that were read while the policies were rewritten, that hold a weaker trigger
+(WEAK_TRIGGERS: 瘦, 炎, 痒, 敏, 病, 修复, 调理, 补, 暖, 特级 …), where missed claims would hide.
 """
 
 from __future__ import annotations
@@ -33,6 +38,15 @@ SEED = 20261201
 REST = 100
 HOLDOUT = ROOT / "tools" / "labels" / "titles_zh_holdout.jsonl"
 HOLDOUT_SEED, HOLDOUT_SIZE = 20261202, 200
+HOLDOUT2 = ROOT / "tools" / "labels" / "titles_zh_holdout2.jsonl"
+HOLDOUT2_SEED, HOLDOUT2_SIZE = 20261203, 150
+WEAK_TRIGGERS = re.compile("瘦|炎|痒|敏|疼|痛|病|斑|修复|调理|养|祛|丰|增|疗|药|补|暖|湿|安神|失眠|抗|防|绝|超|级|冠|牌|首|"
+                           "正宗|纯|天然|顶|神")
+#: the flagged titles outside the dev set that were read while the policies were rewritten (not held out)
+SEEN = frozenset({1279, 3158, 1381, 4054, 6785, 7266, 3122, 7276, 5922, 6109, 4, 3356, 147, 1960, 855, 3494, 1320,
+                  7165, 7110, 5900, 3622, 3993, 2591, 4237, 4038, 3967, 6702, 7745, 6009, 5420, 2032, 6624, 4625,
+                  7355, 7831, 4879, 1421, 721, 4435, 7015, 6185, 4423, 6384, 1532, 7318, 3818, 3900, 667, 344, 1401,
+                  4152, 7349, 4542, 3516, 678, 4338, 7074, 428, 357, 7859, 3685, 1060, 7448, 5745})
 
 TRIGGERS = re.compile(
     "最|第一|极品|独家|唯一|首发|首款|永久|万能|100%|特效|秘制|之王|王|治疗|疗|药|止痛|消炎|减肥|瘦身|瘦脸|丰胸|增高|"
@@ -90,14 +104,22 @@ def sample_holdout() -> list[tuple[int, str]]:
     return sorted(random.Random(HOLDOUT_SEED).sample(pool, HOLDOUT_SIZE))
 
 
+def sample_holdout2() -> list[tuple[int, str]]:
+    """150 distinct titles with a weak trigger, in neither the dev set nor the first held-out sample nor SEEN."""
+    taken = {json.loads(x)["line"] for f in (LABELS, HOLDOUT) for x in f.read_text(encoding="utf-8").splitlines()}
+    pool = [(n, t) for n, t in distinct_titles() if n not in taken and n not in SEEN and WEAK_TRIGGERS.search(t)]
+    return sorted(random.Random(HOLDOUT2_SEED).sample(pool, HOLDOUT2_SIZE))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("sample")
     sub.add_parser("sample-holdout")
+    sub.add_parser("sample-holdout2")
     lab = sub.add_parser("labels")
     lab.add_argument("--out", required=True)
-    lab.add_argument("--holdout", action="store_true", help="the held-out sample instead of the dev set")
+    lab.add_argument("--set", choices=("dev", "holdout", "holdout2"), default="dev", help="which labelled titles")
     en = sub.add_parser("sample-en")
     en.add_argument("--listings", required=True)
     en_lab = sub.add_parser("labels-en")
@@ -119,14 +141,15 @@ def main() -> int:
     if not TITLES.exists():
         print(f"{TITLES} is not there (the data stays in ../shared)", file=sys.stderr)
         return 2
-    if a.cmd in ("sample", "sample-holdout"):
-        for number, title in sample() if a.cmd == "sample" else sample_holdout():
+    if a.cmd in ("sample", "sample-holdout", "sample-holdout2"):
+        samplers = {"sample": sample, "sample-holdout": sample_holdout, "sample-holdout2": sample_holdout2}
+        for number, title in samplers[a.cmd]():
             print(f"{number}\t{title}")
         return 0
     lines = TITLES.read_text(encoding="utf-8-sig").split("\n")
     assert all(line.strip() for line in lines[:-1]), "ids assume no blank lines (titles_to_listings.py)"
     with open(a.out, "w", encoding="utf-8") as out:
-        for text in (HOLDOUT if a.holdout else LABELS).read_text(encoding="utf-8").splitlines():
+        for text in {"dev": LABELS, "holdout": HOLDOUT, "holdout2": HOLDOUT2}[a.set].read_text(encoding="utf-8").splitlines():
             d = json.loads(text)
             if d.get("category") == "other":
                 continue  # rubric rules 14 and 17: outside the 9(3)/17/18 scope the policies are scored on
