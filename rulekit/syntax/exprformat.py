@@ -140,9 +140,9 @@ def _operand(e: n.Expr, min_level: int, tail: bool, parent: int) -> str:
 _CHAINS = {"and": _AND, "or": _OR, "+": _ADD}
 
 
-def _chain(e: n.Expr, tail: bool) -> list[str] | None:
-    """The operands of a top-level `and`/`or`/`+` chain, each prefixed by its operator after the first; None when
-    `e` is no such chain."""
+def _chain(e: n.Expr, tail: bool) -> list[tuple[str, n.Expr, str]] | None:
+    """The operands of a top-level `and`/`or`/`+` chain as (operator before it, "" for the first; the operand; its
+    text); None when `e` is no such chain."""
     if not isinstance(e, n.Binary) or e.op not in _CHAINS:
         return None
     level = _CHAINS[e.op]
@@ -152,8 +152,18 @@ def _chain(e: n.Expr, tail: bool) -> list[str] | None:
         parts = _chain(left, False)
         assert parts is not None
     else:
-        parts = [_operand(left, left_min, False, level)]
-    return parts + [f"{e.op} {_operand(e.right, right_min, tail, level)}"]
+        parts = [("", left, _operand(left, left_min, False, level))]
+    return parts + [(e.op + " ", e.right, _operand(e.right, right_min, tail, level))]
+
+
+def _part(prefix: str, node: n.Expr, text: str, indent: int) -> str:
+    """One line of a broken chain; a parenthesized `each` that is itself too long is broken inside its parentheses,
+    one INDENT further in."""
+    if indent + len(prefix) + len(text) > WIDTH and text.startswith("(") and isinstance(node, n.Quantifier) \
+            and node.kind == "each":
+        inner = wrapped_expr("", node, indent + len(prefix) + 1)
+        return prefix + "(" + inner.replace("\n", "\n" + INDENT) + ")"
+    return prefix + text
 
 
 def wrapped_expr(head: str, e: n.Expr, indent: int) -> str:
@@ -163,12 +173,14 @@ def wrapped_expr(head: str, e: n.Expr, indent: int) -> str:
     one = head + format_expr(e)
     if indent + len(one) <= WIDTH:
         return one
+    inner = indent + len(INDENT)
     if isinstance(e, n.Quantifier) and e.kind == "each" and _level(e.body) >= _OR:
         coll = format_expr(e.collection, _COALESCE, False)
-        parts = _chain(e.body, True) or [format_expr(e.body, _OR, True)]
-        return f"{head}each {e.var} in {coll} where" + "".join("\n" + INDENT + p for p in parts)
+        parts = _chain(e.body, True) or [("", e.body, format_expr(e.body, _OR, True))]
+        return f"{head}each {e.var} in {coll} where" + "".join("\n" + INDENT + _part(*p, inner) for p in parts)
     if _level(e) >= _OR:
-        parts = _chain(e, True)
-        if parts is not None:
-            return head + parts[0] + "".join("\n" + INDENT + p for p in parts[1:])
+        chain = _chain(e, True)
+        if chain is not None:
+            first = head + _part(*chain[0], indent + len(head))
+            return first + "".join("\n" + INDENT + _part(*p, inner) for p in chain[1:])
     return one
