@@ -87,6 +87,16 @@ def _seconds(text: str) -> str:
     raise argparse.ArgumentTypeError(f"expected a positive number of seconds, not {text!r}")
 
 
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of processes: {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"at least 1 process, not {n}")
+    return n
+
+
 def _executor(text: str) -> str:
     if text != "ray" and not text.startswith("ray:"):
         raise argparse.ArgumentTypeError(f"expected ray or ray:ADDRESS, not {text!r}")
@@ -174,7 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--executor", metavar="ray[:ADDRESS]", type=_executor,
                    help="run on Ray Data (pip install 'rulekit[ray]'): a local instance, or the cluster at ADDRESS; "
                         "reads JSON lines or Parquet, writes JSON lines or -o OUT.parquet (docs/scale.md)")
-    p.add_argument("--jobs", type=int, metavar="N", help="with --executor: how many workers (default 2)")
+    p.add_argument("--jobs", type=_jobs, metavar="N",
+                   help="split JSON lines input over N processes (reports unchanged, in input order; records of kinds "
+                        "that window rules read stay in one ordered stream); with --executor: how many workers")
     p.add_argument("files", nargs="+", metavar="FILE", help="input files or directories; - reads standard input")
     p.set_defaults(func=_command_run("lint"))
 

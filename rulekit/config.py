@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +59,8 @@ def find_config(start: Path | None = None) -> Path | None:
             return d / "rulekit.toml"
         py = d / "pyproject.toml"
         if py.is_file():
+            import tomllib  # only where a pyproject.toml is
+
             try:
                 if "rulekit" in tomllib.loads(py.read_text(encoding="utf-8")).get("tool", {}):
                     return py
@@ -70,6 +71,8 @@ def find_config(start: Path | None = None) -> Path | None:
 
 def load_config(path: Path) -> Config:
     """Read and check one configuration file; ConfigError names the file and the bad key or value."""
+    import tomllib
+
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as e:

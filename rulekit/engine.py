@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rulekit.checker import Program
 from rulekit.compiler import KindPlan, Plan, compile_program
@@ -14,12 +14,14 @@ from rulekit.intake import Intake
 from rulekit.limits import DEFAULT as DEFAULT_LIMITS
 from rulekit.limits import Limits
 from rulekit.loader import load_program
-from rulekit.records.models import ModelBuilder, RecordModel
 from rulekit.resources import standard_policies
 from rulekit.runtime.report import Report, RuleDescriptor, invalid_report
 from rulekit.runtime.windows.store import WindowStore
 from rulekit.selection import selected
 from rulekit.stream import Stream
+
+if TYPE_CHECKING:
+    from rulekit.records.models import ModelBuilder, RecordModel
 
 __all__ = ["Engine", "Stream", "invalid_report", "load"]
 
@@ -31,7 +33,7 @@ class Engine:
         self.compiled = plan
         self.lateness = lateness
         self.limits = limits
-        self._models = ModelBuilder(plan.program.registry)
+        self._models: ModelBuilder | None = None  # pydantic record models: built when first asked for
         self.intake = Intake(plan)
 
     # ---- facts ---------------------------------------------------------------------------------
@@ -60,6 +62,10 @@ class Engine:
 
     def record_model(self, kind: str) -> type[RecordModel]:
         """The pydantic model of a record type, for code that builds records before evaluating them."""
+        if self._models is None:
+            from rulekit.records.models import ModelBuilder  # pydantic is imported only for this
+
+            self._models = ModelBuilder(self.program.registry)
         return self._models.model(kind)
 
     # ---- records -----------------------------------------------------------------------------------

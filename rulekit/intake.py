@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
-from pydantic import BaseModel
-
 from rulekit.compiler import Plan
-from rulekit.records.models import RecordModel
 from rulekit.records.validate import validate
 from rulekit.suggest import did_you_mean
 
@@ -39,7 +37,7 @@ class Intake:
                     kind = raw
             if kind is None:
                 kind = self._infer_kind(record)
-        elif kind is None and isinstance(record, RecordModel):
+        elif kind is None and _is_model(record, "rulekit.records.models", "RecordModel"):
             kind = type(record).__name__.removeprefix("Record_")
         if kind is None:
             return None, "the record has no kind: give --subject KIND or a \"$kind\" field"
@@ -56,7 +54,14 @@ class Intake:
 
     def validate(self, record: Any, kind: str) -> tuple[Any, str | None]:
         """The validated record of a kind, or None and the §6 message naming field and problem."""
-        if isinstance(record, BaseModel):
+        if _is_model(record, "pydantic", "BaseModel"):
             record = record.model_dump()
         return validate(self.plan.validators, kind, record)
 
+
+
+def _is_model(record: Any, module: str, cls: str) -> bool:
+    """Whether a record is an instance of a pydantic class (an `Engine.record_model` model, any pydantic model);
+    pydantic is not imported for this: a program that never imported it has no such records."""
+    mod = sys.modules.get(module)
+    return mod is not None and isinstance(record, getattr(mod, cls))

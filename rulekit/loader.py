@@ -13,10 +13,9 @@ from rulekit import cache
 from rulekit.checker import Program, check
 from rulekit.diagnostics import Diagnostic, Span
 from rulekit.limits import active as active_limits
-from rulekit.paths import expand
+from rulekit.paths import Expanded, expand
 from rulekit.resources import builtin_records_path
 from rulekit.syntax import nodes as n
-from rulekit.syntax.parser import parse
 from rulekit.wordlist import Entry, parse_wordlist
 
 
@@ -41,13 +40,15 @@ def builtin_records() -> n.SourceFile:
     return sf
 
 
-def read_policies(paths: Iterable[str | Path], unsaved: Mapping[str, str] | None = None
-                  ) -> tuple[PolicySources, list[Diagnostic]]:
+def read_policies(paths: Iterable[str | Path], unsaved: Mapping[str, str] | None = None, *,
+                  found: Expanded | None = None) -> tuple[PolicySources, list[Diagnostic]]:
     """Read and parse the `.rule` files (a directory recursively, sorted; it is the root of its files) and
     every wordlist source they name. Problems are diagnostics (E001, E006, E007), never exceptions.
 
-    `unsaved` maps resolved file paths to text that replaces the file's (an editor's open buffers)."""
-    found = expand(paths, (".rule",))
+    `unsaved` maps resolved file paths to text that replaces the file's (an editor's open buffers); `found` is
+    `expand(paths)` when the caller has it already."""
+    if found is None:
+        found = expand(paths, (".rule",))
     diags = [Diagnostic("E006", f"no such file or directory: `{p}`", Span(p, 0, 0, 0, 0)) for p in found.missing]
     diags += [Diagnostic("E006", f"no .rule files under `{p}`", Span(p, 0, 0, 0, 0)) for p in found.empty]
     files: list[n.SourceFile] = []
@@ -88,6 +89,8 @@ def parse_cached(text: str, name: str) -> tuple[n.SourceFile | None, list[Diagno
     if isinstance(hit, tuple) and len(hit) == 2 and (hit[0] is None or isinstance(hit[0], n.SourceFile)) \
             and isinstance(hit[1], list):
         return hit
+    from rulekit.syntax.parser import parse  # Lark is imported only when a file is not in the cache
+
     result = parse(text, name, recover=True)
     cache.store("parsed", key, result)
     return result
@@ -123,15 +126,67 @@ def load_program(paths: Iterable[str | Path], absent: Mapping[str, frozenset[str
     """Read, parse and check a policy set; every diagnostic is in `Program.diagnostics`.
 
     `absent`: built-in fields the input source does not have, which become optional (`check`); `unsaved`: text
-    that replaces some files' (`read_policies`)."""
-    sources, diags = read_policies(paths, unsaved)
+    that replaces some files' (`read_policies`). The checked program is kept in the user cache (rulekit/cache.py),
+    keyed by this build of rulekit, the limits, `absent` and every policy file's path and bytes; it is used only
+    while each wordlist file it read still has the same bytes (`_wordlist_digests`)."""
+    found = expand(paths, (".rule",))
+    key = None if unsaved else _program_key(found, absent)
+    if key is not None:
+        hit = cache.load("program", key)
+        if isinstance(hit, tuple) and len(hit) == 3 and isinstance(hit[0], Program) and isinstance(hit[1], tuple) \
+                and hit[2] == _wordlist_digests(hit[1]):
+            return hit[0]
+    sources, diags = read_policies(paths, unsaved, found=found)
     program = check(sources.files, sources.texts, sources.wordlists, sources.builtin, diags, absent)
     damaged = [sf for sf in sources.files if sf.damaged]
-    if not damaged:
-        return program
-    found = len(diags)  # the checker keeps the diagnostics it was given first, then adds its own
-    kept = program.diagnostics[:found] + tuple(d for d in program.diagnostics[found:] if not _echo(d, damaged))
-    return replace(program, diagnostics=kept)
+    if damaged:
+        found_n = len(diags)  # the checker keeps the diagnostics it was given first, then adds its own
+        kept = program.diagnostics[:found_n] + tuple(d for d in program.diagnostics[found_n:]
+                                                     if not _echo(d, damaged))
+        program = replace(program, diagnostics=kept)
+    if key is not None:
+        read = _wordlist_sources_read(sources, found)
+        cache.store("program", key, (program, read, _wordlist_digests(read)))
+    return program
+
+
+def _program_key(found: Expanded, absent: Mapping[str, frozenset[str]] | None) -> str | None:
+    """The cache key of a checked program: this build, the limits, `absent`, and each policy file's path, root and
+    bytes as found now (None when a file is standard input: nothing to key it by)."""
+    parts: list[str | bytes] = [cache.package_fingerprint(), repr(active_limits()),
+                                repr(sorted((k, sorted(v)) for k, v in (absent or {}).items())),
+                                repr(found.missing), repr(found.empty)]
+    for f, root in found.files:
+        if str(f) == "-":
+            return None
+        try:
+            parts += [str(f), str(f.resolve()), str(root.resolve()), str(f in found.named), f.read_bytes()]
+        except (OSError, RuntimeError) as e:
+            parts += [str(f), f"unreadable: {e}"]
+    return cache.key_of(*parts)
+
+
+def _wordlist_sources_read(sources: PolicySources, found: Expanded) -> tuple[tuple[str, str, str], ...]:
+    """(rule file, policy root, `source` as written) of every wordlist source the policies name."""
+    roots = {str(f): str(root) for f, root in found.files}
+    return tuple((rule_file, roots.get(rule_file, "."), lit.value) for sf in sources.files
+                 for rule_file in (sf.path,) for lit in _wordlist_sources(sf))
+
+
+def _wordlist_digests(read: tuple[tuple[str, str, str], ...]) -> tuple[str, ...]:
+    """What each wordlist source resolves to now: its file's path and a hash of its bytes, or why it cannot be read."""
+    out = []
+    for rule_file, root, raw in read:
+        scratch: list[Diagnostic] = []
+        target = confine(Path(rule_file), Path(root), n.Literal("string", raw, raw, Span(rule_file, 0, 0, 0, 0)), scratch)
+        if target is None:
+            out.append(cache.key_of("unread", *(d.message for d in scratch)))
+            continue
+        try:
+            out.append(cache.key_of(str(target), target.read_bytes()))
+        except OSError as e:
+            out.append(cache.key_of("unreadable", str(e)))
+    return tuple(out)
 
 
 def _echo(d: Diagnostic, damaged: list[n.SourceFile]) -> bool:

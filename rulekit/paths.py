@@ -6,8 +6,10 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 #: Directories never walked into: environments and dependencies, whatever .gitignore says.
 NEVER_WALKED = frozenset({".venv", "venv", "node_modules", "__pycache__", ".git", ".hg", ".svn", ".tox"})
@@ -24,22 +26,29 @@ class Expanded:
     named: set[Path] = field(default_factory=set)  # files named on their own (not found by walking a directory)
 
 
+def _gitignore(lines: Sequence[str]) -> GitIgnoreSpec:
+    """gitignore rules exactly as git reads them (pathspec, imported only where a .gitignore or --exclude is)."""
+    import pathspec
+
+    return pathspec.GitIgnoreSpec.from_lines(lines)
+
+
 class _Ignore:
     """The `exclude` globs and the .gitignore files that apply under a walk."""
 
     def __init__(self, exclude: Sequence[str], base: Path):
         self.base = base.resolve()
-        self.exclude = pathspec.GitIgnoreSpec.from_lines(exclude) if exclude else None
-        self.specs: dict[Path, pathspec.GitIgnoreSpec | None] = {}
+        self.exclude = _gitignore(exclude) if exclude else None
+        self.specs: dict[Path, GitIgnoreSpec | None] = {}
 
-    def _spec(self, d: Path) -> pathspec.GitIgnoreSpec | None:
+    def _spec(self, d: Path) -> GitIgnoreSpec | None:
         if d not in self.specs:
             gi = d / ".gitignore"
             try:
                 lines = gi.read_text(encoding="utf-8").splitlines() if gi.is_file() else None
             except (OSError, UnicodeDecodeError):
                 lines = None
-            self.specs[d] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+            self.specs[d] = _gitignore(lines) if lines else None
         return self.specs[d]
 
     def ignored(self, path: Path, is_dir: bool, root: Path) -> bool:

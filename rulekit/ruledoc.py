@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 
 from rulekit.checker.program import Program
 from rulekit.resources import standard_policies
 from rulekit.syntax import nodes as n
-from rulekit.syntax.formatter import format_expr
+from rulekit.syntax.exprformat import format_expr
 from rulekit.syntax.visitor import walk
 
 
@@ -79,6 +78,8 @@ def all_help(program: Program, where: Callable[[str], str] = str) -> dict[str, R
 
 def policies_doc_uri() -> str | None:
     """docs/policies.md of this version, from the `Documentation` project URL; None when not installed."""
+    from importlib import metadata  # 20 ms: only for the outputs that link rules to their documentation
+
     try:
         urls = metadata.metadata("rulekit").get_all("Project-URL") or []
     except metadata.PackageNotFoundError:

@@ -25,7 +25,8 @@ from rulekit.runtime.report import (
     make_report,
     make_violation,
 )
-from rulekit.runtime.support import REGEX_BUDGET, Undetermined, evidence_dict
+from rulekit.runtime.support import REGEX_BUDGET, Undetermined
+from rulekit.runtime.value import NONE
 from rulekit.runtime.windows.check import check_restored
 from rulekit.runtime.windows.memory import MemoryWindowStore
 from rulekit.runtime.windows.store import WindowStore
@@ -234,7 +235,7 @@ class Stream:
             if problem is not None:  # later subjects' windows miss this one: every window rule of the kind says so
                 E = [*E, *((i, problem) for i in self._window_rules(k) if all(i != j for j, _ in E))]
         if not V and not E:
-            return make_report(kind=k, id=rec.id, decision="allow", violations=[], errors=[])
+            return make_report(k, rec.id, "allow", NONE, NONE)
         return self._report(k, rec.id, V, E, plan.rules)
 
     def _window_rules(self, kind: str) -> tuple[int, ...]:
@@ -254,12 +255,12 @@ class Stream:
             m = rules[idx]
             severities.append(m.severity)
             violations.append(make_violation(
-                rule=m.id, policy=m.policy, severity=m.severity, message=message,
-                actions=[make_action(name=a, args=args) for a, args in actions] if actions else [],
-                evidence=[make_evidence(**evidence_dict(x), deletes=x.deletes) for x in evidence] if evidence else []))
-        errors = [make_error(rule=rules[idx].id, message=msg) for idx, msg in E]
-        return make_report(kind=kind, id=rid, decision=decision(severities, bool(errors)),
-                           violations=violations, errors=errors)
+                m.id, m.policy, m.severity, message,
+                [make_action(a, args) for a, args in actions] if actions else NONE,
+                [make_evidence(x.field, x.word, x.text, x.start, x.end, x.category, x.replacement, x.deletes)
+                 for x in evidence] if evidence else NONE))
+        errors = [make_error(rules[idx].id, msg) for idx, msg in E] if E else NONE
+        return make_report(kind, rid, decision(severities, bool(errors)), violations or NONE, errors)
 
 
 def _raw_id(record: Any) -> str | None:

@@ -76,6 +76,16 @@ def test_a_field_name_that_cannot_work_is_a_diagnostic(tmp_path: Path, name: str
     assert codes(ds) == ["E010"], [d.message for d in ds]
 
 
+def test_every_attribute_of_pydantic_models_is_reserved_without_importing_pydantic() -> None:
+    from pydantic import BaseModel
+
+    from rulekit.records.registry import reserved_field_problem
+
+    public = [a for a in dir(BaseModel) if not a.startswith("_")]
+    assert public and all(reserved_field_problem(a) is not None for a in public)
+    assert reserved_field_problem("channel") is None and reserved_field_problem("modelling") is None
+
+
 def test_ordinary_extra_fields_still_work_on_both_validation_paths(tmp_path: Path) -> None:
     write(tmp_path, "p.rule", 'record order {\n  channel: string?\n}\n' + _rule('order.channel == "live"'))
     eng = rulekit.load(tmp_path / "p.rule")

@@ -153,8 +153,23 @@ def run(a: argparse.Namespace) -> int:
     suppressions = _suppressions(a.suppressions or (str(config.suppressions) if config.suppressions else None), today)
     run = RunInfo(now.isoformat(), __version__, engine.program.fingerprint(), engine.program.versions())
     try:
-        pairs: Any = reports(engine, files, a.subject, now, lateness, progress, inputs,
-                             window_store(a.window_store, lateness))
+        pairs: Any = None
+        if (a.jobs or 1) > 1:
+            from rulekit.commands import parallel  # only for --jobs
+
+            why = parallel.why_not(engine, a, inputs, files)
+            if why is None:
+                job = parallel.Job(a.subject, now, lateness, keep_data=a.format in ("html", "sarif") or bool(a.fix),
+                                   keep_raw=a.format == "sarif" or bool(a.fix), limits=limits,
+                                   load={"paths": policy_paths(a.policies, config), "lateness": lateness,
+                                         "select": select, "ignore": ignore, "severity": config.severity,
+                                         "absent": inputs.absent})
+                pairs = parallel.reports(engine, files, job, a.jobs, inputs, progress)
+            elif not a.quiet:
+                print(f"rulekit lint: --jobs {a.jobs}: one process ({why})", file=sys.stderr)
+        if pairs is None:
+            pairs = reports(engine, files, a.subject, now, lateness, progress, inputs,
+                            window_store(a.window_store, lateness))
         if a.write_baseline:
             pairs = _recording(pairs, written)
         if baseline is not None:

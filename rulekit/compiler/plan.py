@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from rulekit import cache
 from rulekit.checker import CheckedPolicy, CheckedRule, Program
 from rulekit.diagnostics import PolicyError
 from rulekit.records.validate import Validator, compile_validators
@@ -16,7 +17,7 @@ from rulekit.runtime.matcher import WordlistMatcher
 from rulekit.runtime.report import RuleDescriptor
 from rulekit.runtime.windows.store import WindowSpec
 from rulekit.syntax import nodes as n
-from rulekit.syntax.formatter import format_expr
+from rulekit.syntax.exprformat import format_expr
 from rulekit.syntax.visitor import walk
 
 from .codegen import build_tables, kind_source, observe_source
@@ -192,7 +193,7 @@ def compile_program(program: Program) -> Plan:
         mine = tuple(w for w in windows if w.kind == kind)
         src = src + "\n" + observe_source(ec, kind, list(mine))
         ns: dict[str, Any] = {}
-        exec(compile(src, f"<rulekit:{kind}>", "exec"), consts.namespace, ns)  # noqa: S102 - our own generated code
+        exec(cache.compiled(src, f"<rulekit:{kind}>"), consts.namespace, ns)  # noqa: S102 - our own generated code
         rt = program.registry.types[kind]
         assert rt.time_field is not None
         rules = by_kind.get(kind, [])

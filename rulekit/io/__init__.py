@@ -1,33 +1,22 @@
-"""Input readers and output formats of `rulekit lint`."""
+"""Input readers and output formats of `rulekit lint` (each imported when first used: a run reads only its own)."""
 
-from rulekit.io.formats import (
-    FORMATS,
-    Summary,
-    located,
-    report_json,
-    write_github,
-    write_json,
-    write_jsonl,
-    write_reports,
-    write_text,
-)
-from rulekit.io.pairs import rule_stub
-from rulekit.io.readers import STDIN_NAME, InputRecord, read_records
-from rulekit.io.sarif import write_sarif
+from __future__ import annotations
 
-__all__ = [
-    "located",
-    "rule_stub",
-    "FORMATS",
-    "STDIN_NAME",
-    "InputRecord",
-    "Summary",
-    "read_records",
-    "report_json",
-    "write_github",
-    "write_json",
-    "write_jsonl",
-    "write_reports",
-    "write_sarif",
-    "write_text",
-]
+from importlib import import_module
+from typing import Any
+
+_WHERE = {
+    "FORMATS": "formats", "Summary": "formats", "located": "formats", "report_json": "formats",
+    "write_github": "formats", "write_json": "formats", "write_jsonl": "formats", "write_reports": "formats",
+    "write_text": "formats", "rule_stub": "pairs", "STDIN_NAME": "readers", "InputRecord": "readers",
+    "read_records": "readers", "write_sarif": "sarif",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rulekit.io' has no attribute {name!r}")
+    return getattr(import_module(f"rulekit.io.{module}"), name)

@@ -27,11 +27,14 @@ class Summary:
         """Count one report."""
         self.records += 1
         self.decisions[report.decision] += 1
-        for v in report.violations:
+        violations, errors = report.violations, report.errors
+        if not violations and not errors:  # an allowed subject: nothing else to count
+            return
+        for v in violations:
             self.fired[v.rule] += 1
             self.severities.setdefault(v.rule, v.severity)
         invalid = False
-        for e in report.errors:
+        for e in errors:
             if e.rule is None:
                 invalid = True
             else:

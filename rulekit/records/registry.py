@@ -24,18 +24,22 @@ def reserved_field_problem(name: str) -> str | None:
         return f"field names cannot start with `_` (`{name}`): rulekit keeps such names for itself"
     if keyword.iskeyword(name):
         return f"`{name}` is a reserved word and cannot be a field name"
-    if name in _record_attributes():
+    if name in _record_attributes() or name.startswith("model_"):
         return f"`{name}` is the name of a built-in attribute of records and cannot be a field name"
     return None
 
 
+#: The public attributes of pydantic models (`Engine.record_model`) outside the `model_` namespace pydantic keeps
+#: for itself: pydantic v1's methods, still defined in v2 (a test checks this against the installed pydantic).
+PYDANTIC_LEGACY = frozenset({"construct", "copy", "dict", "from_orm", "json", "parse_file", "parse_obj", "parse_raw",
+                             "schema", "schema_json", "update_forward_refs", "validate"})
+
+
 @cache
 def _record_attributes() -> frozenset[str]:
-    from pydantic import BaseModel  # the models of Engine.record_model: their attributes are taken too
-
     from rulekit.records.base import RecordBase
 
-    return frozenset(a for a in (*dir(RecordBase), *dir(BaseModel)) if not a.startswith("_"))
+    return frozenset(a for a in dir(RecordBase) if not a.startswith("_")) | PYDANTIC_LEGACY
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,8 +15,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from rulekit import cache, values
 from rulekit import types as T
-from rulekit import values
 from rulekit.records import convert as C
 from rulekit.records.base import RecordBase
 from rulekit.records.registry import RecordRegistry, RecordType
@@ -104,8 +104,9 @@ class _Generator:
         self.g: dict[str, Any] = {
             "_M": values.MISSING, "_err": _err, "_errs": _errs, "_IR": InvalidRecord, "_Inv": C.Invalid,
             "_show": C.show, "_date": date, "_td": timedelta, "_dtc": datetime, "_INF": float("inf"),
-            "_iso": datetime.fromisoformat, "_TZ": values.PLATFORM_TZ,
+            "_iso": datetime.fromisoformat, "_TZ": values.PLATFORM_TZ, "_Dec": Decimal,
         }
+        self.extra: list[str] = []  # generated list checks, compiled with the validators
         for kind, conv in C.CONVERTERS.items():
             self.g[f"_cv_{kind}"] = conv
         self.values: dict[str, Validator] = {}  # extra value validators (lists, nested lists), by name
@@ -113,7 +114,8 @@ class _Generator:
     def compile(self) -> dict[str, Validator]:
         types = self.registry.input_types()
         src = "\n".join(self.source(rt) for rt in types)
-        exec(compile(src, "<rulekit:validators>", "exec"), self.g)  # noqa: S102 - generated from declarations
+        src += "\n" + "\n".join(self.extra)
+        exec(cache.compiled(src, "<rulekit:validators>"), self.g)  # noqa: S102 - generated from declarations
         return {rt.name: self.g[f"v_{rt.name}"] for rt in types}
 
     def source(self, rt: RecordType) -> str:
@@ -171,7 +173,9 @@ class _Generator:
         if k in _FAST_CLASS:
             return f"x.__class__ is not {_FAST_CLASS[k]}", self.convert(f"_cv_{k}(x)", at)
         if k in _NUMERIC:
-            guard = "(x.__class__ is not int and (x.__class__ is not float or x != x or x == _INF or x == -_INF))"
+            # ints, finite floats and finite Decimals (JSON lines are read with exact decimals) are kept as they are
+            guard = ("(x.__class__ is not int and (x.__class__ is not float or x != x or x == _INF or x == -_INF)"
+                     " and (x.__class__ is not _Dec or not x.is_finite()))")
             return guard, self.convert(f"_cv_{k}(x)", at)
         if k == "datetime":
             return "(x.__class__ is not _dtc or x.tzinfo is None)", self.convert("_cv_datetime(x)", at)
@@ -219,6 +223,13 @@ class _Generator:
             return tuple(x) if lazy else out
 
         self.values[name] = self.g[name] = check
+        if lazy and elem.record is not None:
+            # the usual list of records: each item a dict that checks; anything else is told by `check` above
+            self.g[name + "_all"] = check
+            self.extra.append(
+                f"def {name}(x, p):\n    for y in x:\n        if y.__class__ is not dict: return {name}_all(x, p)\n"
+                f"        try: k_{elem.record}(y, p)\n        except _IR: return {name}_all(x, p)\n"
+                "    return tuple(x)\n")
         return name
 
     def value_validator(self, t: T.Type, record_fn: str = "v") -> Validator:

@@ -1,4 +1,4 @@
-"""Report models (LANGUAGE §6) and rule descriptors: what evaluation returns, as pydantic models whose JSON is the spec's."""
+"""Report objects (LANGUAGE §6) and rule descriptors: what evaluation returns, as read-only values whose JSON is the spec's."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from rulekit.runtime.value import NONE, Value, builder
 
 Decision = Literal["block", "review", "allow"]
 SeverityLevel = Literal["error", "warning", "info"]
@@ -32,19 +32,21 @@ class RuleDescriptor:
     uses_now: bool = False  # reads `now` (directly or through a let)
 
 
-class Evidence(BaseModel):
+class Evidence(Value):
     """One text match attached to a violation (LANGUAGE §5)."""
 
-    model_config = ConfigDict(frozen=True)
-
-    field: str | None
-    word: str
-    text: str
-    start: int
-    end: int
-    category: str | None = None
-    replacement: str | None = None
-    deletes: bool = False  # a present but empty replacement column: `--fix` deletes the word (not in §6 JSON)
+    __slots__ = ()
+    _fields = ("field", "word", "text", "start", "end", "category", "replacement", "deletes")
+    _defaults = {"category": None, "replacement": None, "deletes": False}
+    if TYPE_CHECKING:
+        field: str | None
+        word: str
+        text: str
+        start: int
+        end: int
+        category: str | None
+        replacement: str | None
+        deletes: bool  # a present but empty replacement column: `--fix` deletes the word (not in §6 JSON)
 
     @property
     def fix(self) -> str | None:
@@ -52,47 +54,54 @@ class Evidence(BaseModel):
         return "" if self.deletes else self.replacement
 
 
-class Action(BaseModel):
+class Action(Value):
     """A recommended action with JSON-ready arguments (money as `"20.00"`, durations in seconds)."""
 
-    model_config = ConfigDict(frozen=True)
+    __slots__ = ()
+    _fields = ("name", "args")
+    _defaults = {"args": dict}
+    if TYPE_CHECKING:
+        name: str
+        args: dict[str, Any]
 
-    name: str
-    args: dict[str, Any] = Field(default_factory=dict)
 
-
-class Violation(BaseModel):
+class Violation(Value):
     """A rule that fired for a subject."""
 
-    model_config = ConfigDict(frozen=True)
+    __slots__ = ()
+    _fields = ("rule", "policy", "severity", "message", "actions", "evidence")
+    _defaults = {"actions": list, "evidence": list}
+    if TYPE_CHECKING:
+        rule: str
+        policy: str
+        severity: SeverityLevel
+        message: str
+        actions: list[Action]
+        evidence: list[Evidence]
 
-    rule: str
-    policy: str
-    severity: SeverityLevel
-    message: str
-    actions: list[Action] = Field(default_factory=list)
-    evidence: list[Evidence] = Field(default_factory=list)
 
-
-class EvalError(BaseModel):
+class EvalError(Value):
     """A rule that could not be evaluated (`rule` set), or an input that failed validation (`rule` null)."""
 
-    model_config = ConfigDict(frozen=True)
+    __slots__ = ()
+    _fields = ("rule", "message")
+    if TYPE_CHECKING:
+        rule: str | None
+        message: str
 
-    rule: str | None
-    message: str
 
-
-class Report(BaseModel):
+class Report(Value):
     """The outcome for one subject: decision, violations (by policy, then rule id) and errors."""
 
-    model_config = ConfigDict(frozen=True)
-
-    kind: str | None
-    id: str | None
-    decision: Decision
-    violations: list[Violation] = Field(default_factory=list)
-    errors: list[EvalError] = Field(default_factory=list)
+    __slots__ = ()
+    _fields = ("kind", "id", "decision", "violations", "errors")
+    _defaults = {"violations": list, "errors": list}
+    if TYPE_CHECKING:
+        kind: str | None
+        id: str | None
+        decision: Decision
+        violations: list[Violation]
+        errors: list[EvalError]
 
     def to_json(self, *, indent: int | None = None) -> str:
         """The report as LANGUAGE §6 JSON (keys in spec order; money as strings, decimals as numbers)."""
@@ -186,40 +195,70 @@ def dumps_exact(value: Any, *, indent: int | None = None, separators: tuple[str,
 
 
 def report_json(report: Report, *, indent: int | None = None) -> str:
-    """The report as LANGUAGE §6 JSON: one line (compact, like `model_dump_json`) unless `indent` is given."""
+    """The report as LANGUAGE §6 JSON: one line (compact, like `model_dump_json`) unless `indent` is given.
+
+    The one-line form is encoded by msgspec (in C, the same bytes as `json.dumps` with compact separators: a test
+    compares them), after exact numbers in action arguments are spelled out; anything msgspec cannot encode goes
+    the `json.dumps` way, which says what it is."""
+    if indent is None:
+        try:
+            return _compact(report)
+        except (TypeError, ValueError, UnicodeEncodeError):  # a lone surrogate, an argument of no JSON type
+            pass
     separators = (",", ":") if indent is None else (",", ": ")
     return dumps_exact(report_dict(report), indent=indent, separators=separators)
 
 
-_set = object.__setattr__
+_encode: Any = None
 
 
-def _builder(cls: type[BaseModel]) -> Any:
-    """A constructor that does what `model_construct` does for trusted, complete values, without its
-    per-field bookkeeping: reports are built on the hot path of every evaluation."""
-    # every field is always given, so one set serves all instances (model_copy only adds field names to it)
-    fields = set(cls.model_fields)
-    new = cls.__new__
+def _compact(report: Report) -> str:
+    global _encode
+    if _encode is None:
+        import msgspec  # only for JSON output
 
-    def build(**values: Any) -> Any:
-        obj = new(cls)
-        _set(obj, "__dict__", values)
-        _set(obj, "__pydantic_fields_set__", fields)
-        _set(obj, "__pydantic_extra__", None)
-        _set(obj, "__pydantic_private__", None)
-        return obj
-
-    return build
+        _encode = msgspec.json.Encoder().encode
+        globals()["_Raw"] = msgspec.Raw
+    d = report_dict(report)
+    for v in d["violations"]:
+        for a in v["actions"]:
+            if a["args"]:
+                a["args"] = _exact(a["args"])
+    return _encode(d).decode("utf-8")  # type: ignore[no-any-return]
 
 
-make_report = _builder(Report)
-make_violation = _builder(Violation)
-make_action = _builder(Action)
-make_evidence = _builder(Evidence)
-make_error = _builder(EvalError)
+_Raw: Any = None
+_INF = float("inf")
+
+
+def _exact(value: Any) -> Any:
+    """A JSON-ready value for msgspec: Decimals as exact number text (`_json_default`), datetimes ISO 8601."""
+    cls = value.__class__
+    if cls is str or cls is int or cls is bool or value is None:
+        return value
+    if cls is float:
+        if value != value or value in (_INF, -_INF):
+            raise ValueError("not a JSON number")  # json.dumps writes NaN, msgspec null: keep json.dumps's
+        return value
+    if cls is dict:
+        return {k: _exact(v) for k, v in value.items()}
+    if cls is list or cls is tuple:
+        return [_exact(v) for v in value]
+    if isinstance(value, Decimal):
+        out = _json_default(value)
+        return out if isinstance(out, int) else _Raw(out.removeprefix(_NUM_MARK))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+make_report = builder(Report)  # (kind, id, decision, violations, errors)
+make_violation = builder(Violation)  # (rule, policy, severity, message, actions, evidence)
+make_action = builder(Action)  # (name, args)
+make_evidence = builder(Evidence)  # (field, word, text, start, end, category, replacement, deletes)
+make_error = builder(EvalError)  # (rule, message)
 
 
 def invalid_report(kind: str | None, rid: str | None, message: str) -> Report:
     """A report for an input that could not be read or validated (no violations, one error)."""
-    return make_report(kind=kind, id=rid, decision="review", violations=[],
-                       errors=[make_error(rule=None, message=message)])
+    return make_report(kind, rid, "review", NONE, [make_error(None, message)])

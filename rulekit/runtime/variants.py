@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from importlib import metadata
 
 from rulekit import cache
 
@@ -15,11 +14,21 @@ VARIANTS: tuple[str, ...] = ("traditional", "pinyin")
 _BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
 
 
-def _version(dist: str) -> str:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:  # pragma: no cover - a required dependency
+def _version(module: str) -> str:
+    """What identifies the installed build of a module without importing it (nor importlib.metadata, 20 ms): the
+    path, size and modification time of its file."""
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec(module)
+    origin = spec.origin if spec is not None else None
+    if not origin:  # pragma: no cover - a required dependency
         return "?"
+    try:
+        st = os.stat(origin)
+    except OSError:  # pragma: no cover
+        return origin
+    return f"{origin}:{st.st_size}:{st.st_mtime_ns}"
 
 
 @lru_cache(maxsize=1)

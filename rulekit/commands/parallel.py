@@ -1,0 +1,156 @@
+"""`rulekit lint --jobs N`: JSON lines files split over N local processes; the same reports, in input order.
+
+Chunks of lines go to worker processes, which read, validate and evaluate them and send back (record, report)
+pairs; the main process writes them in input order, so every output format, the summary and the exit code are
+those of one process. Records of a kind that window rules read are not evaluated by a worker: they come back
+unevaluated and the main process pushes them into its own stream, in input order, so windows see exactly the
+subjects they see with `--jobs 1`. Other inputs (CSV, XLSX, JSON documents, standard input) are read in the main
+process, in their place in the order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from rulekit.io.readers import InputRecord, input_format_of, read_json_lines
+from rulekit.runtime.report import Report
+
+#: Lines per chunk: large enough that sending a chunk costs little next to linting it, small enough to keep every
+#: worker busy and memory bounded (at most `2 * jobs + 1` chunks are in flight).
+CHUNK_LINES = 2000
+
+
+@dataclass(frozen=True)
+class Job:
+    """What a worker needs to lint like the main process (a spawned worker loads the engine from it)."""
+
+    subject: str | None
+    now: datetime
+    lateness: timedelta
+    keep_data: bool  # the output format reads the records' fields (html, sarif) or `--fix` rewrites them
+    keep_raw: bool
+    load: dict[str, Any]  # the arguments of `load_engine`, for a spawned worker
+    limits: Any
+
+
+_engine: Any = None
+_stream: Any = None
+_job: Job | None = None
+_defer: frozenset[str] = frozenset()
+
+
+def why_not(engine: Any, a: Any, inputs: Any, files: list[str]) -> str | None:
+    """Why `--jobs` runs in one process here, or None when it splits the input."""
+    windowed = engine.window_kinds()
+    if a.subject is not None and a.subject in windowed:
+        return f"window rules read every {a.subject}: they are evaluated in one ordered stream"
+    if getattr(a, "window_store", None) not in (None, "memory"):
+        return "--window-store keeps the window state of one stream"
+    if inputs.adapter is not None:
+        return "records read through an adapter are built in one process"
+    if not any(_splittable(f, inputs) for f in files):
+        return "only JSON lines files are split; these inputs are read in one process"
+    return None
+
+
+def _splittable(path: str, inputs: Any) -> bool:
+    return path != "-" and input_format_of(path, inputs.input_format) == "jsonl"
+
+
+def reports(engine: Any, files: list[str], job: Job, jobs: int, inputs: Any, progress: Any = None
+            ) -> Iterator[tuple[InputRecord, Report]]:
+    """The pairs of `commands.lint.reports`, with the JSON lines files linted by `jobs` worker processes."""
+    from rulekit.commands.lint import push_input
+
+    global _engine, _job, _defer
+    stream = engine.stream(now=job.now, lateness=job.lateness)
+    _engine, _job, _defer = engine, job, engine.window_kinds()
+    fork = sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if fork else "spawn")  # forked workers share the loaded engine
+    pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=None if fork else _spawned, initargs=(job,))
+    pending: deque[Future[list[tuple[InputRecord, Report | None]]]] = deque()
+
+    def finish(fut: Future[list[tuple[InputRecord, Report | None]]]) -> Iterator[tuple[InputRecord, Report]]:
+        for rec, rep in fut.result():
+            if rep is None:  # a record of a window kind: evaluated here, in order
+                rep = push_input(engine, stream, rec, job.subject)
+                rec = _slim(rec, job)
+            if progress is not None:
+                progress()
+            yield rec, rep
+
+    try:
+        for f in files:
+            if not _splittable(f, inputs):
+                while pending:
+                    yield from finish(pending.popleft())
+                for rec in inputs.records(f, engine.program.registry):
+                    if progress is not None:
+                        progress()
+                    yield rec, push_input(engine, stream, rec, job.subject)
+                continue
+            for first, lines in _chunks(f):
+                pending.append(pool.submit(_lint_chunk, f, first, lines))
+                if len(pending) > 2 * jobs:
+                    yield from finish(pending.popleft())
+        while pending:
+            yield from finish(pending.popleft())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _chunks(path: str) -> Iterator[tuple[int, list[bytes]]]:
+    """(number of the first line, the lines) of a file, `CHUNK_LINES` at a time, read as bytes."""
+    with open(path, "rb") as fh:
+        first = 1
+        while True:
+            lines = list(islice(fh, CHUNK_LINES))
+            if not lines:
+                return
+            yield first, lines
+            first += len(lines)
+
+
+def _spawned(job: Job) -> None:
+    """A spawned worker (no fork on this platform) loads the engine the main process loaded."""
+    global _engine, _job, _defer
+    from rulekit.commands.common import load_engine
+    from rulekit.limits import activate
+
+    activate(job.limits)
+    _engine, _job = load_engine(**job.load), job
+    _defer = _engine.window_kinds()
+
+
+def _lint_chunk(source: str, first: int, lines: list[bytes]) -> list[tuple[InputRecord, Report | None]]:
+    """In a worker: the pairs of a chunk of lines; records of window kinds come back whole, with no report."""
+    from rulekit.commands.lint import push_input
+
+    global _stream
+    assert _job is not None and _engine is not None
+    if _stream is None:
+        _stream = _engine.stream(now=_job.now, lateness=_job.lateness)
+    out: list[tuple[InputRecord, Report | None]] = []
+    for rec in read_json_lines(source, lines, first):
+        if _defer and rec.data is not None:
+            kind, _ = _engine.kind_of(rec.data, _job.subject)
+            if kind in _defer:
+                out.append((rec, None))
+                continue
+        out.append((_slim(rec, _job), push_input(_engine, _stream, rec, _job.subject)))
+    return out
+
+
+def _slim(rec: InputRecord, job: Job) -> InputRecord:
+    """What the writers need of a record: its place, and its fields or text only for the formats that show them."""
+    if (job.keep_data or rec.data is None) and (job.keep_raw or rec.raw is None):
+        return rec
+    return replace(rec, data=rec.data if job.keep_data else None, raw=rec.raw if job.keep_raw else None)

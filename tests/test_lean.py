@@ -1,0 +1,236 @@
+"""The hot path's shortcuts give what the plain ways give: report values, msgspec JSON, decoders, caches, --jobs."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import rulekit
+from rulekit import cache
+from rulekit.io import readers
+from rulekit.loader import load_program
+from rulekit.runtime.report import (
+    Action,
+    EvalError,
+    Evidence,
+    Report,
+    Violation,
+    dumps_exact,
+    report_dict,
+    report_json,
+)
+from rulekit.runtime.value import NONE
+from tests.helpers import order, run_cli, write
+
+NOW = datetime(2025, 6, 10, 12, 0, tzinfo=timezone(timedelta(hours=8)))
+
+text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20), text,
+                    st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-10**6, max_value=10**6),
+                    st.datetimes(timezones=st.just(timezone(timedelta(hours=8)))))
+args = st.dictionaries(text, st.one_of(scalars, st.lists(scalars, max_size=3)), max_size=3)
+evidence = st.builds(Evidence, field=st.one_of(st.none(), text), word=text, text=text, start=st.integers(0, 99),
+                     end=st.integers(0, 99), category=st.one_of(st.none(), text), replacement=st.one_of(st.none(), text))
+violations = st.builds(Violation, rule=text, policy=text, severity=st.sampled_from(["error", "warning", "info"]),
+                       message=text, actions=st.lists(st.builds(Action, name=text, args=args), max_size=2),
+                       evidence=st.lists(evidence, max_size=2))
+reports = st.builds(Report, kind=st.one_of(st.none(), text), id=st.one_of(st.none(), text),
+                    decision=st.sampled_from(["allow", "review", "block"]), violations=st.lists(violations, max_size=2),
+                    errors=st.lists(st.builds(EvalError, rule=st.one_of(st.none(), text), message=text), max_size=2))
+
+
+@settings(max_examples=300, deadline=None)
+@given(reports)
+def test_the_msgspec_line_is_the_json_dumps_line(report: Report) -> None:
+    assert report_json(report) == dumps_exact(report_dict(report), separators=(",", ":"))
+
+
+def test_json_that_msgspec_cannot_write_goes_the_json_dumps_way() -> None:
+    odd = Report(kind="order", id="O\ud800", decision="review")  # a lone surrogate (JSON has it, UTF-8 not)
+    assert report_json(odd) == dumps_exact(report_dict(odd), separators=(",", ":"))
+    nan = Report(kind="order", id="O1", decision="block", violations=[
+        Violation(rule="p.r", policy="p", severity="error", message="m", actions=[Action(name="a", args={"x": float("nan")})])])
+    assert report_json(nan) == dumps_exact(report_dict(nan), separators=(",", ":"))
+    with pytest.raises(TypeError):
+        report_json(Report(kind="o", id="1", decision="block", violations=[Violation(
+            rule="p.r", policy="p", severity="error", message="m", actions=[Action(name="a", args={"x": object()})])]))
+
+
+def test_report_values_behave_as_the_models_did() -> None:
+    v = Violation(rule="p.r", policy="p", severity="warning", message="m")
+    r = Report(kind="order", id="O1", decision="review", violations=[v])
+    assert r.violations == [v] and r.errors == [] and v.actions == [] and r == Report(**r.model_dump() | {
+        "violations": [v]})
+    assert r != Report(kind="order", id="O2", decision="review", violations=[v])
+    assert r.model_dump()["violations"][0] == {"rule": "p.r", "policy": "p", "severity": "warning", "message": "m",
+                                               "actions": [], "evidence": []}
+    assert r.model_copy(update={"id": "O3"}).id == "O3" and r.id == "O1"
+    assert pickle.loads(pickle.dumps(r)) == r
+    assert repr(v).startswith("Violation(rule='p.r'")
+    with pytest.raises(AttributeError):
+        r.id = "x"  # type: ignore[misc]
+    with pytest.raises(TypeError, match="no field `colour`"):
+        Report(kind="k", id="1", decision="allow", colour="red")
+    with pytest.raises(TypeError, match="`decision` is required"):
+        Report(kind="k", id="1")
+    with pytest.raises(TypeError):
+        NONE.append(1)
+    assert json.loads(r.model_dump_json()) == r.model_dump(mode="json")
+    assert Action(name="fee", args={"amount": Decimal("20.00")}).model_dump(mode="json") == {
+        "name": "fee", "args": {"amount": "20.00"}}
+    # an allowed report shares the one empty list, and nobody can add to it
+    rep = rulekit.load(Path(__file__).parent.parent / "benchmarks" / "policies").evaluate(
+        order(claims_free_shipping=False, shipped_at="2025-06-01T12:00:00+08:00"), kind="order", now=NOW)
+    assert rep.decision == "allow" and rep.violations is NONE and rep.errors is NONE
+
+
+numbers = st.one_of(st.integers(-10**25, 10**25).map(str),
+                    st.decimals(allow_nan=False, allow_infinity=False).map(lambda d: str(d).replace("E", "e")),
+                    st.floats(allow_nan=False, allow_infinity=False).map(repr))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(numbers, min_size=1, max_size=5))
+def test_the_plain_decoder_reads_what_the_checked_decoder_reads(nums: list[str]) -> None:
+    line = '{"id": "x", "v": [' + ", ".join(nums) + "]}"
+    try:
+        expected: Any = readers._FAST_DECODER.decode(line)
+    except Exception as e:  # noqa: BLE001 - the same refusal either way
+        expected = type(e)
+    try:
+        got: Any = readers._decode_json(line)
+    except Exception as e:  # noqa: BLE001
+        got = type(e)
+    assert got == expected or (isinstance(expected, type) and got is not None)
+
+
+def test_long_numbers_still_meet_the_digit_limit(tmp_path: Path) -> None:
+    rec = readers.json_line_record("f.jsonl", 1, '{"id": "x", "total": 1.' + "1" * 5000 + "}")
+    assert rec.data is None and "digits" in (rec.error or "")
+
+
+def test_decimal_inputs_validate_as_float_inputs() -> None:
+    eng = rulekit.load(Path(__file__).parent.parent / "benchmarks" / "policies")
+    base = order(total=88.5, weight=1.2, claims_free_shipping=True)
+    exact = dict(base, total=Decimal("88.5"), weight=Decimal("1.2"))
+    assert eng.evaluate(base, kind="order", now=NOW) == eng.evaluate(exact, kind="order", now=NOW)
+    bad = eng.evaluate(dict(base, total=Decimal("NaN")), kind="order", now=NOW)
+    assert bad.errors and "total" in bad.errors[0].message
+
+
+def test_the_checked_program_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cache.ENV_DIR, str(tmp_path / "cache"))
+    cache.cache_dir.cache_clear()
+    try:
+        pol = tmp_path / "pol"
+        write(pol, "words.txt", "最好\n")
+        write(pol, "p.rule", 'policy p {\n  wordlist w {\n    source "words.txt"\n  }\n'
+              '  rule r on listing {\n    when len(find(listing.title, w)) > 0\n    message "x"\n  }\n}\n')
+        first = load_program([pol])
+        assert list((tmp_path / "cache" ).rglob("program/*.pickle"))
+        again = load_program([pol])
+        assert again.fingerprint() == first.fingerprint() and again is not first
+        assert [e.word for e in again.policy("p").wordlists["w"].entries] == ["最好"]
+        # a changed wordlist file is read again (the rule file is the same)
+        write(pol, "words.txt", "最佳\n")
+        assert [e.word for e in load_program([pol]).policy("p").wordlists["w"].entries] == ["最佳"]
+        # a changed rule file, another key; a corrupt cache file is dropped and rebuilt
+        for f in (tmp_path / "cache").rglob("program/*.pickle"):
+            f.write_bytes(b"garbage")
+        assert [e.word for e in load_program([pol]).policy("p").wordlists["w"].entries] == ["最佳"]
+        # a missing wordlist is a diagnostic every time, cached or not
+        (pol / "words.txt").unlink()
+        assert any(d.code == "E006" for d in load_program([pol]).diagnostics)
+        assert any(d.code == "E006" for d in load_program([pol]).diagnostics)
+    finally:
+        cache.cache_dir.cache_clear()
+
+
+def test_compiled_code_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cache.ENV_DIR, str(tmp_path / "cache"))
+    cache.cache_dir.cache_clear()
+    try:
+        src = "def f(x):\n    return x * 2\n"
+        ns: dict[str, Any] = {}
+        exec(cache.compiled(src, "<t>"), ns)  # noqa: S102
+        (stored,) = list((tmp_path / "cache").rglob("code/*.pickle"))
+        stored.write_bytes(stored.read_bytes()[:-5])  # truncated: dropped, compiled again
+        exec(cache.compiled(src, "<t>"), ns)  # noqa: S102
+        assert ns["f"](21) == 42
+    finally:
+        cache.cache_dir.cache_clear()
+
+
+# ---- lint --jobs ---------------------------------------------------------------------------------------------
+
+WINDOWED = """
+policy burst {
+  rule ip on order {
+    severity warning
+    when count(order by ip within 10m) >= 3
+    message "同一 IP 10 分钟内第 {count(order by ip within 10m)} 单"
+  }
+}
+policy len {
+  rule short on listing {
+    severity info
+    when len(listing.title) < 6
+    message "标题过短"
+  }
+}
+"""
+
+
+def _inputs(tmp_path: Path) -> list[Path]:
+    lines = []
+    for i in range(5000):
+        if i % 3:
+            lines.append(json.dumps({"$kind": "listing", "id": f"L{i}", "shop_id": "S1", "title": "好" * (i % 9),
+                                     "description": "", "price": 10 + i % 7, "category": "服饰",
+                                     "published_at": "2025-06-01T10:00:00+08:00"}, ensure_ascii=False))
+        else:
+            lines.append(json.dumps(dict(order(id=f"O{i}", ip=f"10.0.0.{i % 4}"), **{"$kind": "order"},
+                                         created_at=(NOW - timedelta(seconds=5000 - i)).isoformat())))
+        if i % 997 == 0:
+            lines.append("{not json")
+    a = tmp_path / "a.jsonl"
+    a.write_text("\n".join(lines[:2600]) + "\n", encoding="utf-8")
+    b = tmp_path / "b.jsonl"
+    b.write_text("\n".join(lines[2600:]) + "\n", encoding="utf-8")
+    c = tmp_path / "c.json"
+    c.write_text(json.dumps([{"$kind": "listing", "id": "J1", "shop_id": "S1", "title": "短", "description": "",
+                              "price": 1, "category": "服饰", "published_at": "2025-06-01T10:00:00+08:00"}]),
+                 encoding="utf-8")
+    return [a, c, b]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "text", "sarif"])
+def test_jobs_give_the_reports_of_one_process(tmp_path: Path, fmt: str) -> None:
+    pol = write(tmp_path, "p.rule", WINDOWED)
+    files = _inputs(tmp_path)
+    common = ["lint", "-p", pol, "--now", NOW.isoformat(), "--format", fmt, "--fail-on", "warning", *files]
+    one = run_cli(*common)
+    many = run_cli(*common[:1], "--jobs", "2", *common[1:])
+    assert one.returncode == many.returncode == 1
+    assert many.stdout == one.stdout and one.stdout
+    if fmt == "jsonl":
+        ids = [json.loads(x)["id"] for x in one.stdout.splitlines()]
+        assert ids[:3] == ["O0", None, "L1"] and "J1" in ids and ids.count(None) == 6
+
+
+def test_jobs_keep_a_windowed_subject_in_one_process(tmp_path: Path) -> None:
+    pol = write(tmp_path, "p.rule", WINDOWED)
+    a = _inputs(tmp_path)[0]
+    r = run_cli("lint", "-p", pol, "--now", NOW.isoformat(), "--subject", "order", "--jobs", "2", "--format",
+                "jsonl", a)
+    assert "one process (window rules read every order" in r.stderr
+    r = run_cli("lint", "-p", pol, "--now", NOW.isoformat(), "--jobs", "0", a)
+    assert r.returncode == 2 and "at least 1 process" in r.stderr
