@@ -97,16 +97,12 @@ _DECODER = json.JSONDecoder(parse_float=_parse_decimal, parse_constant=_reject_c
 #: the messages stay the same; lines of 4,300 characters or more go to the standard decoder, which alone applies
 #: Python's bound on integer digits.
 _FAST_DECODER = msgspec.json.Decoder(float_hook=_parse_decimal)
-#: Lines without a number of 30 characters or more and without an exponent (nearly all) need no limit check: their
-#: numbers become Decimals in C, with no Python call per number.
-_PLAIN_DECODER = msgspec.json.Decoder(float_hook=Decimal)
-_NEEDS_LIMITS = re.compile(r"[0-9.]{30}|[0-9][eE]")
 
 
 def _decode_json(text: str) -> Any:
     if len(text) < 4300:
         try:
-            return (_FAST_DECODER if _NEEDS_LIMITS.search(text) else _PLAIN_DECODER).decode(text)
+            return _FAST_DECODER.decode(text)
         except Exception:  # noqa: BLE001 - the standard decoder says what is wrong
             pass
     return _DECODER.decode(text)
