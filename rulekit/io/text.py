@@ -27,52 +27,44 @@ def _args_text(args: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _record_lines(record: InputRecord, report: Report, rule_titles: Mapping[str, str]) -> list[Text]:
-    header = Text()
-    header.append(report.kind or "?", style="bold")
-    header.append(" ")
-    header.append(report.id if report.id is not None else "(no id)", style="bold")
-    header.append("  ")
-    header.append(report.decision, style=_DECISION_STYLE[report.decision])
-    header.append("  ")
-    header.append(where(record), style="dim")
-    lines = [header]
+#: What rich strips from text it is given (rich.control.STRIP_CONTROL_CODES): the plain output strips the same.
+_STRIP = {c: None for c in (7, 8, 11, 12, 13)}
+
+Line = list[tuple[str, str]]  # (text, style) pieces
+
+
+def _record_lines(record: InputRecord, report: Report, rule_titles: Mapping[str, str]) -> list[Line]:
+    lines: list[Line] = [[(report.kind or "?", "bold"), (" ", ""),
+                          (report.id if report.id is not None else "(no id)", "bold"), ("  ", ""),
+                          (report.decision, _DECISION_STYLE[report.decision]), ("  ", ""), (where(record), "dim")]]
     for v in report.violations:
-        line = Text("  ")
-        line.append(f"{v.severity:<7}", style=_SEVERITY_STYLE[v.severity])
-        line.append(" ")
-        line.append(v.rule, style="bold")
         title = rule_titles.get(v.rule)
-        if title:
-            line.append(f" ({title})")
-        line.append("  ")
-        line.append(v.message)
-        lines.append(line)
+        lines.append([("  ", ""), (f"{v.severity:<7}", _SEVERITY_STYLE[v.severity]), (" ", ""), (v.rule, "bold"),
+                      (f" ({title})" if title else "", ""), ("  ", ""), (v.message, "")])
         for a in v.actions:
-            lines.append(Text.assemble("          → ", (a.name, "cyan"), f"({_args_text(a.args)})"))
+            lines.append([("          → ", ""), (a.name, "cyan"), (f"({_args_text(a.args)})", "")])
         for e in v.evidence:
-            ev = Text("          ")
-            ev.append(f"{e.field or ''}[{e.start}:{e.end}]", style="dim")
-            ev.append(f" {json.dumps(e.text, ensure_ascii=False)}")
+            ev = [("          ", ""), (f"{e.field or ''}[{e.start}:{e.end}]", "dim"),
+                  (f" {json.dumps(e.text, ensure_ascii=False)}", "")]
             if e.replacement is not None:
-                ev.append(f" → {json.dumps(e.replacement, ensure_ascii=False)}", style="green")
+                ev.append((f" → {json.dumps(e.replacement, ensure_ascii=False)}", "green"))
             elif e.deletes:
-                ev.append(" → delete", style="green")
+                ev.append((" → delete", "green"))
             if e.category:
-                ev.append(f"  ({e.category})", style="dim")
+                ev.append((f"  ({e.category})", "dim"))
             lines.append(ev)
     for err in report.errors:
-        line = Text("  ")
         if err.rule is None:
-            line.append("invalid input", style="red")
-            line.append(f"  {err.message}")
+            lines.append([("  ", ""), ("invalid input", "red"), (f"  {err.message}", "")])
         else:
-            line.append("undetermined", style="yellow")
-            line.append(" ")
-            line.append(err.rule, style="bold")
-            line.append(f"  {err.message}")
-        lines.append(line)
+            lines.append([("  ", ""), ("undetermined", "yellow"), (" ", ""), (err.rule, "bold"),
+                          (f"  {err.message}", "")])
     return lines
+
+
+def _plain(lines: list[Line]) -> str:
+    """The lines as rich would print them without colour, and never folded."""
+    return "".join("".join(t for t, _ in line) + "\n" for line in lines).translate(_STRIP)
 
 
 def write_text(pairs: Iterable[Pair], out: TextIO, *, color: bool, rule_titles: Mapping[str, str],
@@ -98,9 +90,9 @@ def write_text(pairs: Iterable[Pair], out: TextIO, *, color: bool, rule_titles: 
             continue
         lines = _record_lines(record, report, rule_titles)
         if color:  # one print per record: rich's cost is per call
-            console.print(Text("\n").join(lines), soft_wrap=True)
+            console.print(Text("\n").join(Text.assemble(*line) for line in lines), soft_wrap=True)
         else:  # without colour a line is its plain text (soft wrap: never folded), written as it is
-            out.write("".join(line.plain + "\n" for line in lines))
+            out.write(_plain(lines))
     if not quiet:
         if allowed:
             noun = "record" if allowed == 1 else "records"
