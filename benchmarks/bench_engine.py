@@ -17,6 +17,7 @@ import math
 import os
 import platform
 import random
+import statistics
 import sys
 import time
 from collections import Counter
@@ -144,6 +145,35 @@ ZEN_SLA = '''late = order.paid_at != null and (date(order.shipped_at ?? now) - d
 {id: order.id, decision: late ? "review" : "allow", violations: late ? [{rule: "sla.ship_48h", severity: "warning", message: "订单 " + order.id + " 付款后超过 48 小时未发货", order_id: order.id}] : []}'''
 
 
+ZEN_SLA_FLAT = '''late = order.paid_at != null and ((order.shipped_at ?? now) - order.paid_at) > 172800;
+{id: order.id, decision: late ? "review" : "allow", violations: late ? [{rule: "sla.ship_48h", severity: "warning", message: "订单 " + order.id + " 付款后超过 48 小时未发货", order_id: order.id}] : []}'''
+
+#: The fields each policy reads: zen-engine's fairest input holds only these (its cost grows with the dict it is given)
+FLAT_FIELDS = {"freight": ("id", "region", "claims_free_shipping", "total", "weight"),
+               "sla": ("id", "paid_at", "shipped_at")}
+
+
+def flat_orders(orders: Sequence[dict[str, Any]], pol: str) -> list[dict[str, Any]]:
+    """zen-engine's fairest input, built before timing: only the fields read, times as epoch seconds."""
+    def num(t: str | None) -> float | None:
+        return None if t is None else datetime.fromisoformat(t).timestamp()
+    out = []
+    for o in orders:
+        d = {k: o[k] for k in FLAT_FIELDS[pol]}
+        if pol == "sla":
+            d["paid_at"], d["shipped_at"] = num(d["paid_at"]), num(d["shipped_at"])
+        out.append({"order": d, "now": NOW.timestamp()})
+    return out
+
+
+def zen_flat_variant(source: str) -> Callable[[dict[str, Any]], Any] | None:
+    try:
+        import zen
+    except ImportError:
+        return None
+    return zen.compile_expression(source).evaluate  # type: ignore[no-any-return]
+
+
 def zen_variant(source: str) -> Callable[[dict[str, Any]], Any] | None:
     try:
         import zen
@@ -195,22 +225,34 @@ def rule_engine_variants() -> dict[str, Callable[[dict[str, Any]], Any]]:
 
 
 # ---------------------------------------------------------------------------------------------- measuring
-def throughput(fn: Callable[[Sequence[Any]], Any], data: Sequence[Any], repeat: int) -> tuple[float, float, Any]:
-    """(records per CPU-second, records per wall-second, last result): best of `repeat` passes.
+def interleaved(batch: dict[str, Callable[[Sequence[Any]], Any]], inputs: dict[str, Sequence[Any]], rounds: int
+                ) -> tuple[dict[str, tuple[float, float]], dict[str, Any]]:
+    """Per variant (records per CPU-second, records per wall-second), from the medians of `rounds` rounds in which
+    every variant runs once, in an order that alternates round by round; and each variant's last output.
 
-    CPU time (time.process_time) is the primary figure: it does not count time the process spent
-    waiting for a CPU while other processes ran, so it is stable on a shared machine."""
-    best_cpu = best_wall = math.inf
-    out = None
-    for _ in range(repeat):
-        out = None
-        gc.collect()
-        w0 = time.perf_counter()
-        c0 = time.process_time()
-        out = fn(data)
-        best_cpu = min(best_cpu, time.process_time() - c0)
-        best_wall = min(best_wall, time.perf_counter() - w0)
-    return len(data) / best_cpu, len(data) / best_wall, out
+    CPU time (time.process_time) is the primary figure: it does not count time the process spent waiting for a
+    CPU while other processes ran, so it is stable on a shared machine."""
+    cpu: dict[str, list[float]] = {k: [] for k in batch}
+    wall: dict[str, list[float]] = {k: [] for k in batch}
+    outs: dict[str, Any] = {}
+    names = list(batch)
+    for r in range(rounds):
+        for name in names if r % 2 == 0 else names[::-1]:
+            outs[name] = None
+            gc.collect()
+            w0 = time.perf_counter()
+            c0 = time.process_time()
+            outs[name] = batch[name](inputs[name])
+            cpu[name].append(time.process_time() - c0)
+            wall[name].append(time.perf_counter() - w0)
+    return {k: (len(inputs[k]) / statistics.median(cpu[k]), len(inputs[k]) / statistics.median(wall[k]))
+            for k in batch}, outs
+
+
+def throughput(fn: Callable[[Sequence[Any]], Any], data: Sequence[Any], repeat: int) -> tuple[float, float, Any]:
+    """(records per CPU-second, records per wall-second, last result): the median of `repeat` passes."""
+    rates, outs = interleaved({"x": fn}, {"x": data}, repeat)
+    return rates["x"][0], rates["x"][1], outs["x"]
 
 
 def latencies(one: Callable[[Any], Any], data: Sequence[Any]) -> tuple[float, float]:
@@ -243,7 +285,7 @@ def fired(reports: list[Any]) -> Counter:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--orders", type=int, default=100_000)
-    ap.add_argument("--repeat", type=int, default=2, help="throughput passes per variant (best is kept)")
+    ap.add_argument("--repeat", type=int, default=5, help="interleaved rounds (medians are kept)")
     ap.add_argument("--write", action="store_true", help="write the Engine section of benchmarks/RESULTS.md")
     args = ap.parse_args()
 
@@ -257,6 +299,7 @@ def main() -> int:
     engines = {"freight": rulekit.load(POLICIES / "freight.rule"), "sla": rulekit.load(POLICIES / "sla.rule")}
     floors = {"freight": floor_freight, "sla": floor_sla}
     zens = {"freight": zen_variant(ZEN_FREIGHT), "sla": zen_variant(ZEN_SLA)}
+    zflat = {"freight": zen_flat_variant(ZEN_FREIGHT), "sla": zen_flat_variant(ZEN_SLA_FLAT)}
     rengine = rule_engine_variants()
 
     rows = []
@@ -280,17 +323,23 @@ def main() -> int:
             variants["rule-engine"] = rengine[pol]
             batch["rule-engine"] = lambda data, f=rengine[pol]: [f(o) for o in data]
 
+        inputs = {name: orders for name in batch}
+        if zflat[pol] is not None:
+            flat = flat_orders(orders, pol)
+            variants["zen-engine, flat input"] = zflat[pol]
+            batch["zen-engine, flat input"] = lambda data, f=zflat[pol]: [f(o) for o in data]
+            inputs["zen-engine, flat input"] = flat
+        rates, outs = interleaved(batch, inputs, args.repeat)
         res = {}
         counts = {}
         for name in batch:
-            rate, wall, out = throughput(batch[name], orders, args.repeat)
             # correctness: every variant must flag the same rules the same number of times
-            counts[name] = fired(out)
-            out = None
-            p50, p99 = latencies(variants[name], orders)
-            res[name] = (rate, p50, p99, wall)
-            print(f"[{pol}] {name:30s} {rate:12,.0f}/cpu-s {wall:12,.0f}/wall-s  p50 {p50:7.2f}µs  p99 {p99:7.2f}µs",
-                  file=sys.stderr)
+            counts[name] = fired(outs[name])
+            outs[name] = None
+            p50, p99 = latencies(variants[name], inputs[name])
+            res[name] = (rates[name][0], p50, p99, rates[name][1])
+            print(f"[{pol}] {name:30s} {rates[name][0]:12,.0f}/cpu-s {rates[name][1]:12,.0f}/wall-s  "
+                  f"p50 {p50:7.2f}µs  p99 {p99:7.2f}µs", file=sys.stderr)
         ref = counts["rulekit"]
         for name, c in counts.items():
             if c != ref:
@@ -346,7 +395,7 @@ def render(rows: list[Any], breakdown: list[Any], mismatches: list[str], args: a
                "`remote_free_shipping` and `below_free_threshold`) and `benchmarks/policies/sla.rule` "
                "(`order.paid_at is not null and (order.shipped_at ?? now) - order.paid_at > 48h`). "
                "Each variant goes from dict to a per-order report (decision, violations with message and action arg). "
-               f"records/s = best of {args.repeat} full passes, all reports kept in a list, input set gc.freeze()d; the CPU-time column (time.process_time) is primary (rulekit: `list(engine.evaluate_many(orders, kind=\"order\", now=NOW))`); "
+               f"records/s = the median of {args.repeat} interleaved rounds (every variant once per round, the order alternating), all reports kept in a list, input set gc.freeze()d; the CPU-time column (time.process_time) is primary (rulekit: `list(engine.evaluate_many(orders, kind=\"order\", now=NOW))`); "
                "p50/p99 = each record timed alone (rulekit: `engine.evaluate(o, kind=\"order\", now=NOW)`). "
                "All variants were checked to fire the same rules on the same number of orders: "
                + "; ".join(f"{k}: " + ", ".join(f"`{r}` {n:,}" for r, n in v.items()) for k, v in args.fired.items())
@@ -361,16 +410,19 @@ def render(rows: list[Any], breakdown: list[Any], mismatches: list[str], args: a
             ratio50 = "—" if name == "rulekit" else f"{p50 / rk50:.2f}×"
             out.append(f"| {pol} | {name} | {rate:,.0f} | {wall:,.0f} | {p50:.2f} | {p99:.2f} | {ratio} | {ratio50} |")
     out.append("")
-    out.append("Targets: rulekit ≥ 3× zen-engine, and rulekit ≥ 1/2.5 = 0.40× the floor.")
+    out.append("Targets (the speed issue): rulekit ≥ 5× zen-engine on its fairest input (the faster of its two rows); "
+               "moonshot: within 1.5× of the hand-written floor.")
     out.append("")
     for pol, res in rows:
         rk = res["rulekit"][0]
         fl = res["floor (hand-written Python)"][0]
-        line = f"- **{pol}**: rulekit / floor = {rk / fl:.2f}× (floor is {fl / rk:.2f}× faster; target ≤ 2.5×: " \
-               f"{'met' if fl / rk <= 2.5 else 'NOT met'})"
-        if "zen-engine" in res:
-            z = res["zen-engine"][0]
-            line += f"; rulekit / zen-engine = {rk / z:.2f}× (target ≥ 3×: {'met' if rk / z >= 3 else 'NOT met'})"
+        line = f"- **{pol}**: rulekit / floor = {rk / fl:.2f}× (floor is {fl / rk:.2f}× faster; moonshot ≤ 1.5×: " \
+               f"{'met' if fl / rk <= 1.5 else 'NOT met'})"
+        zen = [res[k][0] for k in ("zen-engine", "zen-engine, flat input") if k in res]
+        if zen:
+            z = max(zen)
+            line += f"; rulekit / zen-engine (its faster row) = {rk / z:.2f}× (target ≥ 5×: " \
+                    f"{'met' if rk / z >= 5 else 'NOT met'})"
         out.append(line + ".")
     out.append("")
     out.append("Where rulekit's time goes (per record; validation = `engine.validate(d, \"order\")`, "
@@ -386,7 +438,8 @@ def render(rows: list[Any], breakdown: list[Any], mismatches: list[str], args: a
         out.append(f"| {pol} | {tot:.2f} | {v:.2f} ({v50:.2f} / {v99:.2f}) | {p:.2f} ({e50:.2f} / {e99:.2f}) | "
                    f"{tot - v - p:.2f} | {v / tot:.0%} |")
     out.append("")
-    out.append("Notes: zen-engine runs one compiled ZEN expression per policy (`zen.compile_expression(...).evaluate({\"order\": d, \"now\": NOW})`), "
+    out.append("Notes: zen-engine runs one compiled ZEN expression per policy (`zen.compile_expression(...).evaluate({\"order\": d, \"now\": NOW})`); "
+               "its `flat input` row is given only the fields the policy reads, with times as epoch seconds, built before timing (its fairest input), "
                "with the region table inlined as a conditional (a JDM decision-table graph was not used: it adds graph "
                "overhead per call); it uses floats for money and does no input validation. The floor uses Decimal and "
                "`datetime.fromisoformat`, parses only what a rule needs, and validates nothing. "

@@ -34,6 +34,10 @@ class Engine:
         self.lateness = lateness
         self.limits = limits
         self._models: ModelBuilder | None = None  # pydantic record models: built when first asked for
+        self._kinds_with_windows = frozenset(k for k, p in plan.kinds.items() if p.windows)
+        #: the stream `evaluate` uses for kinds without window rules: it keeps no state for them (a window kind gets
+        #: a fresh stream per call), so one serves every call and every thread
+        self._stateless: dict[str, Stream] = {}
         self.intake = Intake(plan)
 
     # ---- facts ---------------------------------------------------------------------------------
@@ -78,27 +82,38 @@ class Engine:
         return self.intake.validate(record, kind)
 
     # ---- evaluation -----------------------------------------------------------------------------
-    def evaluate(self, record: Any, *, kind: str | None = None, now: datetime) -> Report:
+    def evaluate(self, record: Any, *, kind: str | None = None, now: datetime, validate: str = "full") -> Report:
         """Evaluate one subject with empty window state (windows see only this subject).
 
-        `record` is a dict (JSON-like values) or a record model; `now` is the evaluation time.
-        """
-        return self.stream(now=now).push(record, kind=kind)
+        `record` is a dict (JSON-like values) or a record model; `now` is the evaluation time. `validate`: "full"
+        (every field of a dict is checked against its type, LANGUAGE §6) or "read" (only the fields the rules
+        read; docs/language.md, "Validation of the fields no rule reads")."""
+        k = kind if kind is not None and kind in self.compiled.kinds else self.intake.kind_of(record, kind)[0]
+        if k is None or k in self._kinds_with_windows:
+            return self.stream(now=now, validate=validate).push(record, kind=kind)
+        stream = self._stateless.get(validate)
+        if stream is None:
+            stream = self._stateless[validate] = self.stream(now=now, validate=validate)
+        return stream.push(record, kind=k, now=now)
 
-    def evaluate_many(self, records: Iterable[Any], *, kind: str | None = None, now: datetime) -> Iterator[Report]:
-        """Evaluate records as one stream, in order: one report per record, window state shared."""
-        push = self.stream(now=now).push
+    def evaluate_many(self, records: Iterable[Any], *, kind: str | None = None, now: datetime,
+                      validate: str = "full") -> Iterator[Report]:
+        """Evaluate records as one stream, in order: one report per record, window state shared (`validate` as for
+        `evaluate`)."""
+        push = self.stream(now=now, validate=validate).push
         for rec in records:
             yield push(rec, kind=kind)
 
     def stream(self, *, now: datetime | Callable[[], datetime], store: WindowStore | None = None,
-               lateness: timedelta | None = None, limits: Limits | None = None) -> Stream:
+               lateness: timedelta | None = None, limits: Limits | None = None, validate: str = "full") -> Stream:
         """A stream: push records one at a time and get each report; windows span the stream.
 
         `now` is a datetime (every subject is evaluated at that time, unless `push(now=…)` says otherwise) or a
-        clock such as `datetime.now` (read once per subject: a long-running service)."""
+        clock such as `datetime.now` (read once per subject: a long-running service). `validate` as for
+        `evaluate`."""
         return Stream(self.compiled, self.intake, now=now, store=store,
-                      lateness=self.lateness if lateness is None else lateness, limits=limits or self.limits)
+                      lateness=self.lateness if lateness is None else lateness, limits=limits or self.limits,
+                      validate=validate)
 
     def window_kinds(self) -> frozenset[str]:
         """The subject kinds whose rules read windows: their records must be evaluated in order, in one stream."""

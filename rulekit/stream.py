@@ -74,7 +74,7 @@ class Stream:
     """
 
     def __init__(self, plan: Plan, intake: Intake, *, now: datetime | Clock, store: WindowStore | None = None,
-                 lateness: timedelta = timedelta(0), limits: Limits = DEFAULT_LIMITS):
+                 lateness: timedelta = timedelta(0), limits: Limits = DEFAULT_LIMITS, validate: str = "full"):
         self._clock: Clock | None = None
         if callable(now) and not isinstance(now, datetime):
             self._clock = now
@@ -89,6 +89,10 @@ class Stream:
         #: per record type, the largest event time seen so far (LANGUAGE §9)
         self._max_seen: dict[str, int] = {}
         self._plan = plan
+        if validate not in ("full", "read"):
+            raise ValueError(f"validate must be \"full\" or \"read\", not {validate!r}")
+        #: dicts are validated whole (LANGUAGE §6), or only in the fields the rules read (`validate="read"`)
+        self._validators = plan.validators if validate == "full" else plan.read_validators
         self._late_view = _LateView()
         self._window_rule_index: dict[str, tuple[int, ...]] = {}
         self.windows: tuple[Any, ...] = ()
@@ -194,7 +198,7 @@ class Stream:
         plan = plans[k]
         if record.__class__ is dict:
             try:
-                rec = self._plan.validators[k](record, k)
+                rec = self._validators[k](record, k)
             except InvalidRecord as e:
                 return invalid_report(k, _raw_id(record), str(e))
             except RecursionError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -214,3 +214,49 @@ def test_jobs_keep_a_windowed_subject_in_one_process(tmp_path: Path) -> None:
     assert "one process (window rules read every order" in r.stderr
     r = run_cli("lint", "-p", pol, "--now", NOW.isoformat(), "--jobs", "0", a)
     assert r.returncode == 2 and "at least 1 process" in r.stderr
+
+
+# ---- validate="read" -------------------------------------------------------------------------------------------
+
+REGIONS = ["浙江", "新疆", "青海", "广东"]
+moments = st.datetimes(min_value=datetime(2025, 5, 1), max_value=datetime(2025, 6, 10),
+                       timezones=st.sampled_from([timezone(timedelta(hours=8)), UTC]))
+orders_st = st.builds(
+    lambda i, region, free, total, weight, paid, late, status: order(
+        id=f"O{i}", region=region, claims_free_shipping=free, total=total, weight=weight,
+        paid_at=None if paid is None else paid.isoformat(),
+        shipped_at=None if paid is None or late is None else (paid + timedelta(hours=late)).isoformat(),
+        status=status),
+    st.integers(0, 10**6), st.sampled_from(REGIONS), st.booleans(),
+    st.one_of(st.integers(0, 500), st.decimals(places=2, min_value=0, max_value=500, allow_nan=False).map(float)),
+    st.floats(0.1, 30, allow_nan=False), st.one_of(st.none(), moments), st.one_of(st.none(), st.integers(1, 120)),
+    st.sampled_from(["paid", "shipped", "delivered", "refunded"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(orders_st, min_size=1, max_size=20))
+def test_reading_only_the_fields_rules_read_gives_the_same_reports(orders: list[dict[str, Any]]) -> None:
+    for eng in _ENGINES:
+        full = [r.model_dump() for r in eng.evaluate_many(orders, kind="order", now=NOW)]
+        read = [r.model_dump() for r in eng.evaluate_many(orders, kind="order", now=NOW, validate="read")]
+        assert read == full
+        assert [eng.evaluate(o, kind="order", now=NOW, validate="read") for o in orders] == \
+               [eng.evaluate(o, kind="order", now=NOW) for o in orders]
+
+
+_ENGINES = [rulekit.load(Path(__file__).parent.parent / "benchmarks" / "policies"), rulekit.load()]
+
+
+def test_what_read_validation_leaves_unchecked() -> None:
+    eng = _ENGINES[0]
+    bad = order(buyer_id=12345678901234567890, status=None)  # no rule of these policies reads either field
+    assert eng.evaluate(bad, kind="order", now=NOW).errors[0].rule is None
+    assert eng.evaluate(bad, kind="order", now=NOW, validate="read").errors == []
+    wrong = order(region=5)  # a field the freight table reads is still checked
+    assert eng.evaluate(wrong, kind="order", now=NOW, validate="read").errors[0].message.startswith("order.region")
+    with pytest.raises(ValueError, match="validate must be"):
+        eng.stream(now=NOW, validate="some")
+    # a kind that window rules read is validated whole either way
+    windowed = rulekit.load()
+    assert windowed.compiled.read_validators["order"] is windowed.compiled.validators["order"]
+    assert windowed.compiled.read_validators["listing"] is not windowed.compiled.validators["listing"]

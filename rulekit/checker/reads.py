@@ -15,6 +15,23 @@ def fields_read(policy: CheckedPolicy, rule: CheckedRule) -> frozenset[str]:
     return _reads(policy, rule)[0]
 
 
+def reads_whole_subject(policy: CheckedPolicy, rule: CheckedRule) -> bool:
+    """Whether the rule uses its subject as a whole (`order` itself, not one of its fields), through its lets too."""
+    seen: set[str] = set()
+    todo: list[Any] = [rule.node]
+    while todo:
+        node = todo.pop()
+        fields = {id(x.obj) for x in walk(node) if isinstance(x, n.Attr)}
+        for x in walk(node):
+            if isinstance(x, n.Name) and x.ref is not None and x.ref.kind == "subject" and id(x) not in fields:
+                return True
+            if isinstance(x, n.Name) and x.ref is not None and x.ref.kind == "let" and x.name not in seen:
+                seen.add(x.name)
+                if x.name in policy.lets:
+                    todo.append(policy.lets[x.name])
+    return False
+
+
 def reads_windows(policy: CheckedPolicy, rule: CheckedRule) -> bool:
     """Whether the rule reads a window aggregate (directly or through the policy's lets)."""
     return _reads(policy, rule)[1]

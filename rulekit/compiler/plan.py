@@ -9,6 +9,7 @@ from typing import Any
 
 from rulekit import cache
 from rulekit.checker import CheckedPolicy, CheckedRule, Program
+from rulekit.checker.reads import fields_read, reads_whole_subject
 from rulekit.diagnostics import PolicyError
 from rulekit.records.validate import Validator, compile_validators
 from rulekit.runtime import support
@@ -149,6 +150,9 @@ class Plan:
     windows: tuple[WindowPlan, ...]
     validators: Mapping[str, Validator]
     constants: Constants
+    #: per subject kind, the validator of `validate="read"`: only the fields its rules read (the whole record for a
+    #: kind that windows read or keep, or whose rules use a subject whole)
+    read_validators: Mapping[str, Validator] = field(default_factory=dict)
 
     def compile_expression(self, expr: Any, rule: CheckedRule) -> Callable[..., Any]:
         """A function `(record, now, W, t_us) -> value` of one typed expression of `rule`, compiled into a copy
@@ -199,4 +203,24 @@ def compile_program(program: Program) -> Plan:
         rules = by_kind.get(kind, [])
         kinds[kind] = KindPlan(kind, rt.time_field, tuple(r.descriptor for r in rules), src,
                                ns["evaluate"], ns["observe"], mine, any(_calls_matches(r, program) for r in rules))
-    return Plan(program, MappingProxyType(kinds), windows, compile_validators(program.registry), consts)
+    lean = {k: f for k in kinds if (f := _lean_fields(program, kinds[k], by_kind.get(k, []), windows)) is not None}
+    validators = compile_validators(program.registry, lean)
+    full = {k: v for k, v in validators.items() if not k.endswith(":read")}
+    read = {k: validators.get(f"{k}:read", full[k]) for k in kinds}
+    return Plan(program, MappingProxyType(kinds), windows, MappingProxyType(full), consts, MappingProxyType(read))
+
+
+def _lean_fields(program: Program, plan: KindPlan, rules: list[CheckedRule], windows: tuple[WindowPlan, ...]
+                 ) -> tuple[str, ...] | None:
+    """The fields of a kind that its rules read (with `id` and the time field), for `validate="read"`; None when
+    the kind is validated whole anyway: window rules read it or windows keep it, or a rule uses a subject whole."""
+    if plan.windows or any(w.kind == plan.kind for w in windows):
+        return None
+    read = {"id", plan.time_field}
+    for r in rules:
+        pol = program.policy(r.policy)
+        if reads_whole_subject(pol, r):
+            return None
+        read |= fields_read(pol, r)
+    fields = program.registry.types[plan.kind].fields
+    return tuple(f for f in fields if f in read)

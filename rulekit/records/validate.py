@@ -111,12 +111,28 @@ class _Generator:
             self.g[f"_cv_{kind}"] = conv
         self.values: dict[str, Validator] = {}  # extra value validators (lists, nested lists), by name
 
-    def compile(self) -> dict[str, Validator]:
+    def compile(self, lean: Mapping[str, tuple[str, ...]] | None = None) -> dict[str, Validator]:
         types = self.registry.input_types()
         src = "\n".join(self.source(rt) for rt in types)
+        # `q_KIND`: only the fields rules read (validate="read"), into a record of the same class
+        src += "\n" + "\n".join(self.subset(self.registry.types[k], fields) for k, fields in (lean or {}).items())
         src += "\n" + "\n".join(self.extra)
         exec(cache.compiled(src, "<rulekit:validators>"), self.g)  # noqa: S102 - generated from declarations
-        return {rt.name: self.g[f"v_{rt.name}"] for rt in types}
+        out = {rt.name: self.g[f"v_{rt.name}"] for rt in types}
+        out.update({f"{k}:read": self.g[f"q_{k}"] for k in (lean or {})})
+        return out
+
+    def subset(self, rt: RecordType, names: tuple[str, ...]) -> str:
+        """A validator of some fields of a record type: the others are neither checked nor set."""
+        fields = [f for f in rt.fields.values() if f.name in names]
+        lazy = {f.name for f in fields if f.type.kind in _NUMERIC or _record_list(f.type)}
+        cls = f"C_{rt.name}"
+        lines = [f"def q_{rt.name}(d, p):", "    E = None", f"    o = {cls}.__new__({cls})"]
+        for f in fields:
+            lines += self.field(f.name, f.type)
+            lines.append(f"    o.{'_raw_' + f.name if f.name in lazy else f.name} = x")
+        lines += ["    if E is not None: raise _IR(E)", "    return o"]
+        return "\n".join(lines) + "\n"
 
     def source(self, rt: RecordType) -> str:
         fields = list(rt.fields.values())
@@ -281,9 +297,11 @@ class _Late:
         return fn(y, at)
 
 
-def compile_validators(registry: RecordRegistry) -> Mapping[str, Validator]:
-    """One validator per input record type: `validator(data, kind) -> record`, raising InvalidRecord."""
-    return _Generator(registry).compile()
+def compile_validators(registry: RecordRegistry, lean: Mapping[str, tuple[str, ...]] | None = None
+                       ) -> Mapping[str, Validator]:
+    """One validator per input record type: `validator(data, kind) -> record`, raising InvalidRecord; and for each
+    kind of `lean`, `"KIND:read"`, which checks and sets only the fields named there."""
+    return _Generator(registry).compile(lean)
 
 
 def validate(validators: Mapping[str, Validator], kind: str, data: Any) -> tuple[Any, str | None]:
