@@ -21,6 +21,7 @@ import platform
 import random
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -163,7 +164,7 @@ BURST_POLICY = """policy bench "突发下单" {
 """
 
 
-def engine_variant(events: Events) -> dict[str, Any] | None:
+def engine_variant(events: Events, validate: str = "full") -> dict[str, Any] | None:
     """ENGINE PLUG-IN POINT: the rulekit engine on the same rule; None while `rulekit.load` is not available.
 
     Records are built in chunks outside the timed part; only `Stream.push` is timed (CPU time).
@@ -176,7 +177,7 @@ def engine_variant(events: Events) -> dict[str, Any] | None:
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "burst.rule").write_text(BURST_POLICY, encoding="utf-8")
         engine = load(tmp)
-    stream = engine.stream(now=datetime(2025, 6, 30, tzinfo=UTC))
+    stream = engine.stream(now=datetime(2025, 6, 30, tzinfo=UTC), validate=validate)
     push = stream.push
     base = {
         "shop_id": "S-1",
@@ -319,22 +320,36 @@ PYTHON_VARIANTS: dict[str, Callable[[Any, list[int]], int]] = {
 }
 
 
-def _python_variants(ips: list[str], times: list[int], repeat: int) -> dict[str, dict[str, Any]]:
-    """The floor and the store variants in one process, taking turns, so load that drifts hits them alike."""
+def _python_variants(ips: list[str], times: list[int], repeat: int, engine: bool = True) -> dict[str, dict[str, Any]]:
+    """The floor, the store variants and the engine (both validation modes) in one process, taking turns round by
+    round (the order alternating), so load that drifts hits them alike; the median of the rounds is kept."""
     import rulekit.runtime.windows  # noqa: F401 - imported before any clock starts
 
     keys = _keys(ips)
     inputs = {name: (ips if name == "floor" else keys) for name in PYTHON_VARIANTS}
     gc.collect()
     gc.freeze()  # the input lists are not part of what is measured
-    out: dict[str, dict[str, Any]] = {name: {"cpu": float("inf"), "events": len(ips)} for name in PYTHON_VARIANTS}
-    for _ in range(repeat):
-        for name, fn in PYTHON_VARIANTS.items():
-            c0 = time.process_time()
-            fired = fn(inputs[name], times)
-            out[name]["cpu"] = min(out[name]["cpu"], time.process_time() - c0)
-            out[name]["fired"] = fired
+    names = list(PYTHON_VARIANTS) + (["engine", "engine_read"] if engine else [])
+    cpus: dict[str, list[float]] = {name: [] for name in names}
+    out: dict[str, dict[str, Any]] = {name: {"events": len(ips)} for name in names}
+    for r in range(repeat):
+        for name in names if r % 2 == 0 else names[::-1]:
+            if name.startswith("engine"):
+                res = engine_variant((ips, times), "read" if name == "engine_read" else "full")
+                if res is None:
+                    out[name] = {"skipped": "rulekit.load is not available"}
+                    continue
+                cpus[name].append(res["cpu"])
+                out[name]["fired"] = res["fired"]
+            else:
+                c0 = time.process_time()
+                fired = PYTHON_VARIANTS[name](inputs[name], times)
+                cpus[name].append(time.process_time() - c0)
+                out[name]["fired"] = fired
             gc.collect()
+    for name in names:
+        if cpus[name]:
+            out[name]["cpu"] = statistics.median(cpus[name])
     for name, fn in PYTHON_VARIANTS.items():
         tracemalloc.start()
         fn(inputs[name], times)
@@ -346,13 +361,13 @@ def _python_variants(ips: list[str], times: list[int], repeat: int) -> dict[str,
 def run_child(variant: str, n: int, repeat: int) -> dict[str, Any]:
     events = make_orders(n)
     ips, times = events
-    if variant == "python":
-        return _python_variants(ips, times, repeat)
-    if variant == "engine":
+    if variant in ("python", "python_no_engine"):
+        return _python_variants(ips, times, repeat, engine=variant == "python")
+    if variant in ("engine", "engine_read"):
         gc.collect()
         gc.freeze()
         rss0 = _maxrss_mib()
-        res = engine_variant(events)
+        res = engine_variant(events, "read" if variant == "engine_read" else "full")
         if res is None:
             return {"skipped": "rulekit.load is not available"}
         return {"fired": res["fired"], "cpu": res["cpu"], "events": n, "rss_growth_mib": _maxrss_mib() - rss0}
@@ -395,6 +410,7 @@ LABELS = {
     "store_api": "(b) MemoryWindowStore: add + count + advance per subject",
     "store_handle": "(b) MemoryWindowStore: window handle, add + count + advance",
     "engine": "rulekit engine: Stream.push, burst policy (end to end)",
+    "engine_read": "rulekit engine: Stream.push, burst policy, validate=\"read\" (end to end)",
     "durable_sessions": "(c) durable_rules 2.0.28: session per IP, count(5)",
     "durable_single": "(c) durable_rules 2.0.28: one session, 5-order sequence within 10m",
 }
@@ -425,10 +441,11 @@ def render(rows: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
         f"Rule: fire when one IP has >= {THRESHOLD} orders in the last 10 minutes. Stream: {args.events:,} orders,"
         f" Zipf-like (s = {ZIPF_S}) over {N_IPS:,} IPs, mean {GAP_US // 1000} ms apart, {BURST_SHARE:.0%} in bursts"
         f" of 5-15 orders from one IP within 1-8 minutes, seed {SEED}, times increasing.",
-        "Events/s from CPU time. The floor and the three store variants run in one child process, taking turns"
-        f" ({args.repeat} rounds, best run each), so load that drifts hits them alike; heap peak is tracemalloc's"
-        " over one more run. The engine and durable_rules run once each in their own child; RSS growth is the rise"
-        " of that child's peak RSS during the run (C heaps included).",
+        "Events/s from CPU time. The floor, the store variants and the engine (its records built outside the timed"
+        f" part) run in one child process, taking turns ({args.repeat} rounds, the order alternating, the median"
+        " kept), so load that drifts hits them alike; heap peak is tracemalloc's over one more run. durable_rules"
+        " runs once in its own child; RSS growth is the rise of that child's peak RSS during the run (C heaps"
+        " included).",
         f"1-minute load average at start / end: {args.load_start:.2f} / {args.load_end:.2f} on {os.cpu_count()} CPUs"
         " (above the CPU count, other processes shared the machine and every rate is deflated; the ratios hold"
         " better than the rates).",
@@ -477,8 +494,9 @@ def main() -> int:
 
     args.load_start = os.getloadavg()[0]
     print(f"running the floor and the store variants on {args.events:,} events ...", file=sys.stderr, flush=True)
-    rows: dict[str, dict[str, Any]] = dict(spawn("python", args.events, args.repeat))
-    others = [] if args.no_engine else ["engine"]
+    rows: dict[str, dict[str, Any]] = dict(spawn("python_no_engine" if args.no_engine else "python", args.events,
+                                                 args.repeat))
+    others: list[str] = []
     if not args.no_durable:
         others += ["durable_sessions", "durable_single"]
     for variant in others:
@@ -487,7 +505,7 @@ def main() -> int:
         rows[variant] = spawn(variant, n, 1)
     args.load_end = os.getloadavg()[0]
     expected = rows["floor"].get("fired")
-    for variant in ("store_api", "store_handle", "engine"):
+    for variant in ("store_api", "store_handle", "engine", "engine_read"):
         r = rows.get(variant)
         if r and "skipped" not in r:
             r["note"] = "same fires as the floor" if r["fired"] == expected else f"MISMATCH: floor fired {expected:,}"

@@ -92,7 +92,7 @@ class Stream:
         if validate not in ("full", "read"):
             raise ValueError(f"validate must be \"full\" or \"read\", not {validate!r}")
         #: dicts are validated whole (LANGUAGE §6), or only in the fields the rules read (`validate="read"`)
-        self._validators = plan.validators if validate == "full" else plan.read_validators
+        self._validators = plan.validators if validate == "full" else plan.read_validators()
         self._late_view = _LateView()
         self._window_rule_index: dict[str, tuple[int, ...]] = {}
         self.windows: tuple[Any, ...] = ()

@@ -256,7 +256,27 @@ def test_what_read_validation_leaves_unchecked() -> None:
     assert eng.evaluate(wrong, kind="order", now=NOW, validate="read").errors[0].message.startswith("order.region")
     with pytest.raises(ValueError, match="validate must be"):
         eng.stream(now=NOW, validate="some")
-    # a kind that window rules read is validated whole either way
-    windowed = rulekit.load()
-    assert windowed.compiled.read_validators["order"] is windowed.compiled.validators["order"]
-    assert windowed.compiled.read_validators["listing"] is not windowed.compiled.validators["listing"]
+    # a kind that a members window keeps is validated whole either way
+    bundled = _ENGINES[1]
+    assert bundled.compiled.read_validators()["order"] is bundled.compiled.validators["order"]
+    assert bundled.compiled.read_validators()["listing"] is not bundled.compiled.validators["listing"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["10.0.0.1", "10.0.0.2", None]), st.integers(0, 900),
+                          st.sampled_from([5, "x", None])), min_size=1, max_size=25))
+def test_window_kinds_read_only_what_rules_and_windows_read(events: list[tuple[str | None, int, Any]]) -> None:
+    eng = _WINDOWED
+    orders = [order(id=f"O{i}", ip=ip, buyer_id=buyer, created_at=(NOW - timedelta(seconds=900 - t)).isoformat())
+              for i, (ip, t, buyer) in enumerate(events)]
+    valid = [o for o in orders if isinstance(o["buyer_id"], str | None) and o["buyer_id"] is not None]
+    full = [r.model_dump() for r in eng.evaluate_many(valid, kind="order", now=NOW)]
+    assert [r.model_dump() for r in eng.evaluate_many(valid, kind="order", now=NOW, validate="read")] == full
+    # buyer_id is read by no rule and no window: with validate="read" a bad one is not looked at, and the window
+    # counts that order (it is valid in everything the policies read)
+    reads = list(eng.evaluate_many(orders, kind="order", now=NOW, validate="read"))
+    assert all(not r.errors or r.errors[0].rule is not None for r in reads)
+    assert eng.compiled.read_validators()["order"] is not eng.compiled.validators["order"]
+
+
+_WINDOWED = rulekit.load(write(Path(__import__("tempfile").mkdtemp()), "w.rule", WINDOWED))

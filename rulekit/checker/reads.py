@@ -20,9 +20,9 @@ def reads_whole_subject(policy: CheckedPolicy, rule: CheckedRule) -> bool:
     seen: set[str] = set()
     todo: list[Any] = [rule.node]
     while todo:
-        node = todo.pop()
-        fields = {id(x.obj) for x in walk(node) if isinstance(x, n.Attr)}
-        for x in walk(node):
+        nodes = list(walk(todo.pop()))
+        fields = {id(x.obj) for x in nodes if isinstance(x, n.Attr)} | counted(nodes)
+        for x in nodes:
             if isinstance(x, n.Name) and x.ref is not None and x.ref.kind == "subject" and id(x) not in fields:
                 return True
             if isinstance(x, n.Name) and x.ref is not None and x.ref.kind == "let" and x.name not in seen:
@@ -30,6 +30,12 @@ def reads_whole_subject(policy: CheckedPolicy, rule: CheckedRule) -> bool:
                 if x.name in policy.lets:
                     todo.append(policy.lets[x.name])
     return False
+
+
+def counted(nodes: list[Any]) -> set[int]:
+    """The ids of the subjects a `count(order by …)` among `nodes` counts: a count reads no field of them."""
+    return {id(x.value) for x in nodes if isinstance(x, n.Window) and x.func == "count"
+            and isinstance(x.value, n.Name | n.This)}
 
 
 def reads_windows(policy: CheckedPolicy, rule: CheckedRule) -> bool:

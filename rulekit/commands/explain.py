@@ -18,8 +18,7 @@ from rulekit.commands.common import (
     policy_paths,
     selection,
 )
-from rulekit.commands.inputs import inputs_of
-from rulekit.commands.lint import push_input, typed_input
+from rulekit.commands.inputs import inputs_of, push_input, typed_input
 
 
 def run(a: argparse.Namespace) -> int:

@@ -6,13 +6,15 @@ import argparse
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rulekit.checker import Program
 from rulekit.checker.reads import fields_read
 from rulekit.commands.common import UsageError
+from rulekit.io.csvrows import typed_row
 from rulekit.io.readers import InputRecord, read_records
 from rulekit.records.registry import RecordRegistry
+from rulekit.runtime.report import Report, invalid_report
 from rulekit.suggest import did_you_mean
 
 if TYPE_CHECKING:  # the adapters are imported only when --adapter is given
@@ -129,3 +131,29 @@ def add_input_options(p: argparse.ArgumentParser) -> None:
                    help="read every input (standard input too) as this format instead of by extension")
     p.add_argument("--sheet", metavar="NAME", help="the sheet of XLSX workbooks (default: the first)")
 
+
+def typed_input(engine: Any, rec: InputRecord, subject: str | None) -> tuple[Any, str | None, str | None]:
+    """(data, kind, None) ready to push, or (None, kind, problem). CSV rows are typed by their record type."""
+    if rec.format != "csv":
+        return rec.data, subject, None
+    kind, problem = engine.kind_of(rec.data, subject)
+    if kind is None:
+        return None, subject, problem
+    data, problem = typed_row(engine.program.registry.types[kind], rec.data)  # type: ignore[arg-type]
+    return data, kind, problem
+
+
+def push_input(engine: Any, stream: Any, rec: InputRecord, subject: str | None, adapted: bool = False) -> Report:
+    """The report of one input record, pushed into `stream` when it is readable and typed (as `lint` does)."""
+    if rec.data is None:
+        return invalid_report(subject, rec.record_id, rec.error or "unreadable record")
+    data, kind, problem = typed_input(engine, rec, subject)
+    rid = rec.data.get("id")
+    rep = stream.push(data, kind=kind) if problem is None else \
+        invalid_report(kind, rid if isinstance(rid, str) else None, problem)
+    if rep.kind is None and not adapted:
+        from rulekit.adapters.sniff import suggest  # only for a record of no known kind
+        hint = suggest(rec.data, rec.format)
+        if hint is not None:
+            rep = invalid_report(None, rep.id, f"{rep.errors[0].message}; {hint}")
+    return rep  # type: ignore[no-any-return]

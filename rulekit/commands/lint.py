@@ -25,9 +25,8 @@ from rulekit.commands.common import (
     policy_paths,
     selection,
 )
-from rulekit.commands.inputs import Inputs, inputs_of
+from rulekit.commands.inputs import Inputs, inputs_of, push_input, typed_input  # noqa: F401 - re-exported
 from rulekit.io.baseline import Baseline, BaselineError, finding, write_baseline
-from rulekit.io.csvrows import typed_row
 from rulekit.io.formats import write_reports
 from rulekit.io.readers import InputRecord
 from rulekit.io.sarif import display_path
@@ -35,7 +34,7 @@ from rulekit.io.summary import RunInfo
 from rulekit.io.suppressions import SuppressionError, Suppressions
 from rulekit.paths import expand
 from rulekit.ruledoc import all_help
-from rulekit.runtime.report import Report, invalid_report
+from rulekit.runtime.report import Report
 from rulekit.suggest import did_you_mean
 from rulekit.values import PLATFORM_TZ
 
@@ -53,33 +52,6 @@ def input_files(files: list[str], exclude: list[str] | None = None, base: Path |
     if found.empty:
         raise UsageError(f"no .json, .jsonl, .csv or .xlsx files under {found.empty[0]}")
     return [str(f) for f, _ in found.files], found.skipped
-
-
-def typed_input(engine: Any, rec: InputRecord, subject: str | None) -> tuple[Any, str | None, str | None]:
-    """(data, kind, None) ready to push, or (None, kind, problem). CSV rows are typed by their record type."""
-    if rec.format != "csv":
-        return rec.data, subject, None
-    kind, problem = engine.kind_of(rec.data, subject)
-    if kind is None:
-        return None, subject, problem
-    data, problem = typed_row(engine.program.registry.types[kind], rec.data)  # type: ignore[arg-type]
-    return data, kind, problem
-
-
-def push_input(engine: Any, stream: Any, rec: InputRecord, subject: str | None, adapted: bool = False) -> Report:
-    """The report of one input record, pushed into `stream` when it is readable and typed (as `lint` does)."""
-    if rec.data is None:
-        return invalid_report(subject, rec.record_id, rec.error or "unreadable record")
-    data, kind, problem = typed_input(engine, rec, subject)
-    rid = rec.data.get("id")
-    rep = stream.push(data, kind=kind) if problem is None else \
-        invalid_report(kind, rid if isinstance(rid, str) else None, problem)
-    if rep.kind is None and not adapted:
-        from rulekit.adapters.sniff import suggest  # only for a record of no known kind
-        hint = suggest(rec.data, rec.format)
-        if hint is not None:
-            rep = invalid_report(None, rep.id, f"{rep.errors[0].message}; {hint}")
-    return rep  # type: ignore[no-any-return]
 
 
 def reports(engine: Any, files: list[str], subject: str | None, now: datetime, lateness: timedelta,

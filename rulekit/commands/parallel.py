@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
+from rulekit.commands.inputs import push_input
 from rulekit.io.readers import InputRecord, input_format_of, read_json_lines
 from rulekit.runtime.report import Report
 
@@ -68,8 +69,6 @@ def _splittable(path: str, inputs: Any) -> bool:
 def reports(engine: Any, files: list[str], job: Job, jobs: int, inputs: Any, progress: Any = None
             ) -> Iterator[tuple[InputRecord, Report]]:
     """The pairs of `commands.lint.reports`, with the JSON lines files linted by `jobs` worker processes."""
-    from rulekit.commands.lint import push_input
-
     global _engine, _job, _defer
     stream = engine.stream(now=job.now, lateness=job.lateness)
     _engine, _job, _defer = engine, job, engine.window_kinds()
@@ -132,8 +131,6 @@ def _spawned(job: Job) -> None:
 
 def _lint_chunk(source: str, first: int, lines: list[bytes]) -> list[tuple[InputRecord, Report | None]]:
     """In a worker: the pairs of a chunk of lines; records of window kinds come back whole, with no report."""
-    from rulekit.commands.lint import push_input
-
     global _stream
     assert _job is not None and _engine is not None
     if _stream is None:

@@ -9,9 +9,9 @@ from typing import Any
 
 from rulekit import cache
 from rulekit.checker import CheckedPolicy, CheckedRule, Program
-from rulekit.checker.reads import fields_read, reads_whole_subject
+from rulekit.checker.reads import counted, fields_read, reads_whole_subject
 from rulekit.diagnostics import PolicyError
-from rulekit.records.validate import Validator, compile_validators
+from rulekit.records.validate import Validator, compile_subsets, compile_validators
 from rulekit.runtime import support
 from rulekit.runtime.fused import fuse
 from rulekit.runtime.matcher import WordlistMatcher
@@ -150,9 +150,21 @@ class Plan:
     windows: tuple[WindowPlan, ...]
     validators: Mapping[str, Validator]
     constants: Constants
-    #: per subject kind, the validator of `validate="read"`: only the fields its rules read (the whole record for a
-    #: kind that windows read or keep, or whose rules use a subject whole)
-    read_validators: Mapping[str, Validator] = field(default_factory=dict)
+    _read: dict[str, Validator] = field(default_factory=dict, repr=False, compare=False)
+
+    def read_validators(self) -> Mapping[str, Validator]:
+        """Per subject kind, the validator of `validate="read"`: only the fields its rules and the windows over it
+        read (the whole record for a kind a members window keeps, or whose rules use a subject as a whole). Built
+        when first asked for."""
+        if not self._read:
+            by_kind: dict[str, list[CheckedRule]] = {}
+            for r in self.program.rules():
+                by_kind.setdefault(r.subject, []).append(r)
+            lean = {k: f for k, p in self.kinds.items()
+                    if (f := _lean_fields(self.program, p, by_kind.get(k, []), self.windows)) is not None}
+            subsets = compile_subsets(self.validators, self.program.registry, lean)
+            self._read.update({k: subsets.get(k, self.validators[k]) for k in self.kinds})
+        return MappingProxyType(self._read)
 
     def compile_expression(self, expr: Any, rule: CheckedRule) -> Callable[..., Any]:
         """A function `(record, now, W, t_us) -> value` of one typed expression of `rule`, compiled into a copy
@@ -203,24 +215,34 @@ def compile_program(program: Program) -> Plan:
         rules = by_kind.get(kind, [])
         kinds[kind] = KindPlan(kind, rt.time_field, tuple(r.descriptor for r in rules), src,
                                ns["evaluate"], ns["observe"], mine, any(_calls_matches(r, program) for r in rules))
-    lean = {k: f for k in kinds if (f := _lean_fields(program, kinds[k], by_kind.get(k, []), windows)) is not None}
-    validators = compile_validators(program.registry, lean)
-    full = {k: v for k, v in validators.items() if not k.endswith(":read")}
-    read = {k: validators.get(f"{k}:read", full[k]) for k in kinds}
-    return Plan(program, MappingProxyType(kinds), windows, MappingProxyType(full), consts, MappingProxyType(read))
+    return Plan(program, MappingProxyType(kinds), windows, compile_validators(program.registry), consts)
 
 
 def _lean_fields(program: Program, plan: KindPlan, rules: list[CheckedRule], windows: tuple[WindowPlan, ...]
                  ) -> tuple[str, ...] | None:
-    """The fields of a kind that its rules read (with `id` and the time field), for `validate="read"`; None when
-    the kind is validated whole anyway: window rules read it or windows keep it, or a rule uses a subject whole."""
-    if plan.windows or any(w.kind == plan.kind for w in windows):
-        return None
+    """The fields of a kind that its rules and the windows over it read (with `id` and the time field), for
+    `validate="read"`; None when the kind is validated whole anyway: a members window keeps its records, or a rule
+    or window uses a subject as a whole."""
     read = {"id", plan.time_field}
     for r in rules:
         pol = program.policy(r.policy)
         if reads_whole_subject(pol, r):
             return None
         read |= fields_read(pol, r)
+    for w in windows:
+        if w.kind != plan.kind:
+            continue
+        if w.members:
+            return None
+        read |= set(w.keys)
+        nodes = list(walk(w.node))
+        attrs = {id(x.obj) for x in nodes if isinstance(x, n.Attr)} | counted(nodes)
+        for x in nodes:
+            if isinstance(x, n.Attr) and isinstance(x.obj, n.Name | n.This) and x.obj.ref is not None \
+                    and x.obj.ref.target == plan.kind:
+                read.add(x.name)
+            elif isinstance(x, n.Name | n.This) and id(x) not in attrs and x.ref is not None \
+                    and x.ref.target == plan.kind and x.ref.kind in ("subject", "item"):
+                return None
     fields = program.registry.types[plan.kind].fields
     return tuple(f for f in fields if f in read)

@@ -99,9 +99,15 @@ _NUMERIC = ("decimal", "money", "weight")
 class _Generator:
     """Writes and compiles the validators of every input record type of a registry."""
 
-    def __init__(self, registry: RecordRegistry):
+    def __init__(self, registry: RecordRegistry, g: dict[str, Any] | None = None, prefix: str = "_l"):
         self.registry = registry
-        self.g: dict[str, Any] = {
+        self.prefix = prefix  # of the names of list validators (another generator in the same namespace: another)
+        if g is not None:  # more functions in the namespace of generated validators (their classes, list checks)
+            self.g = g
+            self.extra: list[str] = []
+            self.values: dict[str, Validator] = {}
+            return
+        self.g = {
             "_M": values.MISSING, "_err": _err, "_errs": _errs, "_IR": InvalidRecord, "_Inv": C.Invalid,
             "_show": C.show, "_date": date, "_td": timedelta, "_dtc": datetime, "_INF": float("inf"),
             "_iso": datetime.fromisoformat, "_TZ": values.PLATFORM_TZ, "_Dec": Decimal,
@@ -111,16 +117,19 @@ class _Generator:
             self.g[f"_cv_{kind}"] = conv
         self.values: dict[str, Validator] = {}  # extra value validators (lists, nested lists), by name
 
-    def compile(self, lean: Mapping[str, tuple[str, ...]] | None = None) -> dict[str, Validator]:
+    def compile(self) -> dict[str, Validator]:
         types = self.registry.input_types()
         src = "\n".join(self.source(rt) for rt in types)
-        # `q_KIND`: only the fields rules read (validate="read"), into a record of the same class
-        src += "\n" + "\n".join(self.subset(self.registry.types[k], fields) for k, fields in (lean or {}).items())
         src += "\n" + "\n".join(self.extra)
         exec(cache.compiled(src, "<rulekit:validators>"), self.g)  # noqa: S102 - generated from declarations
-        out = {rt.name: self.g[f"v_{rt.name}"] for rt in types}
-        out.update({f"{k}:read": self.g[f"q_{k}"] for k in (lean or {})})
-        return out
+        return {rt.name: self.g[f"v_{rt.name}"] for rt in types}
+
+    def compile_subsets(self, lean: Mapping[str, tuple[str, ...]]) -> dict[str, Validator]:
+        """`q_KIND` for each kind of `lean`: only the fields named there, into a record of the same class."""
+        src = "\n".join(self.subset(self.registry.types[k], fields) for k, fields in lean.items())
+        src += "\n" + "\n".join(self.extra)
+        exec(cache.compiled(src, "<rulekit:read-validators>"), self.g)  # noqa: S102 - generated from declarations
+        return {k: self.g[f"q_{k}"] for k in lean}
 
     def subset(self, rt: RecordType, names: tuple[str, ...]) -> str:
         """A validator of some fields of a record type: the others are neither checked nor set."""
@@ -214,7 +223,7 @@ class _Generator:
 
     def list_validator(self, elem: T.Type) -> str:
         """The name of a validator of a list of `elem` (items checked in order, every problem collected)."""
-        name = f"_l{len(self.values)}"
+        name = f"{self.prefix}{len(self.values)}"
         lazy = _record_list(T.list_of(elem))
         # items of a list of records are only checked here (k_KIND) and built when the list is first read
         item = self.value_validator(elem.required(), "k" if lazy else "v")
@@ -297,11 +306,19 @@ class _Late:
         return fn(y, at)
 
 
-def compile_validators(registry: RecordRegistry, lean: Mapping[str, tuple[str, ...]] | None = None
-                       ) -> Mapping[str, Validator]:
-    """One validator per input record type: `validator(data, kind) -> record`, raising InvalidRecord; and for each
-    kind of `lean`, `"KIND:read"`, which checks and sets only the fields named there."""
-    return _Generator(registry).compile(lean)
+def compile_validators(registry: RecordRegistry) -> Mapping[str, Validator]:
+    """One validator per input record type: `validator(data, kind) -> record`, raising InvalidRecord."""
+    return _Generator(registry).compile()
+
+
+def compile_subsets(validators: Mapping[str, Validator], registry: RecordRegistry,
+                    lean: Mapping[str, tuple[str, ...]]) -> dict[str, Validator]:
+    """For each kind of `lean`, a validator that checks and sets only the fields named there, into records of the
+    classes of `validators` (compiled into their namespace)."""
+    if not lean:
+        return {}
+    g = next(iter(validators.values())).__globals__
+    return _Generator(registry, g, prefix="_lq").compile_subsets(lean)
 
 
 def validate(validators: Mapping[str, Validator], kind: str, data: Any) -> tuple[Any, str | None]:
