@@ -126,6 +126,7 @@ def run(a: argparse.Namespace) -> int:
     run = RunInfo(now.isoformat(), __version__, engine.program.fingerprint(), engine.program.versions())
     try:
         pairs: Any = None
+        summary: Any = None
         if (a.jobs or 1) > 1:
             from rulekit.commands import parallel  # only for --jobs
 
@@ -136,10 +137,14 @@ def run(a: argparse.Namespace) -> int:
                                    load={"paths": policy_paths(a.policies, config), "lateness": lateness,
                                          "select": select, "ignore": ignore, "severity": config.severity,
                                          "absent": inputs.absent})
-                pairs = parallel.reports(engine, files, job, a.jobs, inputs, progress)
+                if a.format == "jsonl" and not (a.write_baseline or a.fix) and baseline is None and suppressions is None:
+                    # nothing between reports and output: the workers write the lines as well
+                    summary = parallel.write_jsonl(engine, files, job, a.jobs, inputs, out, progress)
+                else:
+                    pairs = parallel.reports(engine, files, job, a.jobs, inputs, progress)
             elif not a.quiet:
                 print(f"rulekit lint: --jobs {a.jobs}: one process ({why})", file=sys.stderr)
-        if pairs is None:
+        if pairs is None and summary is None:
             pairs = reports(engine, files, a.subject, now, lateness, progress, inputs,
                             window_store(a.window_store, lateness))
         if a.write_baseline:
@@ -156,11 +161,11 @@ def run(a: argparse.Namespace) -> int:
             except ValueError as e:
                 raise UsageError(str(e)) from None
             pairs = fix_out.wrap(pairs)
-        color = use_color(a.color, out)
-        summary = write_reports(a.format, pairs, out, rules=engine.rules(), tool_version=__version__,
-                                color=color, verbose=a.verbose, run=run, baseline=baseline,
-                                suppressions=suppressions, statistics=a.statistics, quiet=a.quiet,
-                                helps=all_help(engine.program, display_path) if a.format == "sarif" else None)
+        if summary is None:
+            summary = write_reports(a.format, pairs, out, rules=engine.rules(), tool_version=__version__,
+                                    color=use_color(a.color, out), verbose=a.verbose, run=run, baseline=baseline,
+                                    suppressions=suppressions, statistics=a.statistics, quiet=a.quiet,
+                                    helps=all_help(engine.program, display_path) if a.format == "sarif" else None)
         if a.write_baseline:
             n = write_baseline(Path(a.write_baseline), written)
             if not a.quiet:

@@ -21,8 +21,10 @@ from itertools import islice
 from typing import Any
 
 from rulekit.commands.inputs import push_input
+from rulekit.io.formats import located
 from rulekit.io.readers import InputRecord, input_format_of, read_json_lines
-from rulekit.runtime.report import Report
+from rulekit.io.summary import Summary
+from rulekit.runtime.report import Report, report_json
 
 #: Lines per chunk: large enough that sending a chunk costs little next to linting it, small enough to keep every
 #: worker busy and memory bounded (at most `2 * jobs + 1` chunks are in flight).
@@ -40,6 +42,7 @@ class Job:
     keep_raw: bool
     load: dict[str, Any]  # the arguments of `load_engine`, for a spawned worker
     limits: Any
+    render: bool = False  # JSON lines with nothing between reports and output: workers write the lines too
 
 
 _engine: Any = None
@@ -69,39 +72,72 @@ def _splittable(path: str, inputs: Any) -> bool:
 def reports(engine: Any, files: list[str], job: Job, jobs: int, inputs: Any, progress: Any = None
             ) -> Iterator[tuple[InputRecord, Report]]:
     """The pairs of `commands.lint.reports`, with the JSON lines files linted by `jobs` worker processes."""
-    global _engine, _job, _defer
     stream = engine.stream(now=job.now, lateness=job.lateness)
+    for item in _results(engine, files, job, jobs, inputs):
+        if isinstance(item, tuple):  # a chunk's pairs
+            for rec, rep in item:
+                if rep is None:  # a record of a window kind: evaluated here, in order
+                    rep = push_input(engine, stream, rec, job.subject)
+                    rec = _slim(rec, job)
+                if progress is not None:
+                    progress()
+                yield rec, rep
+        else:  # a record of a file read here
+            if progress is not None:
+                progress()
+            yield item, push_input(engine, stream, item, job.subject)
+
+
+def write_jsonl(engine: Any, files: list[str], job: Job, jobs: int, inputs: Any, out: Any, progress: Any = None
+                ) -> Summary:
+    """`--format jsonl` when nothing stands between the reports and the output (no baseline, suppressions or
+    `--fix`): the workers render the lines and count them, and this process writes them in input order."""
+    job = replace(job, render=True)
+    stream = engine.stream(now=job.now, lateness=job.lateness)
+    summary = Summary()
+
+    def one(rec: InputRecord) -> str:
+        rep = push_input(engine, stream, rec, job.subject)
+        summary.add(rep)
+        return report_json(located(rec, rep)) + "\n"
+
+    for item in _results(engine, files, job, jobs, inputs):
+        if isinstance(item, tuple):
+            lines, counted = item
+            summary.merge(counted)
+            out.write("".join(x if isinstance(x, str) else one(x) for x in lines))
+            if progress is not None:
+                for _ in lines:
+                    progress()
+        else:
+            out.write(one(item))
+            if progress is not None:
+                progress()
+    return summary
+
+
+def _results(engine: Any, files: list[str], job: Job, jobs: int, inputs: Any) -> Iterator[Any]:
+    """In input order: each chunk's result (a tuple) from the workers, and each record of a file that is not split
+    (an InputRecord), read here."""
+    global _engine, _job, _defer
     _engine, _job, _defer = engine, job, engine.window_kinds()
     fork = sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if fork else "spawn")  # forked workers share the loaded engine
     pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=None if fork else _spawned, initargs=(job,))
-    pending: deque[Future[list[tuple[InputRecord, Report | None]]]] = deque()
-
-    def finish(fut: Future[list[tuple[InputRecord, Report | None]]]) -> Iterator[tuple[InputRecord, Report]]:
-        for rec, rep in fut.result():
-            if rep is None:  # a record of a window kind: evaluated here, in order
-                rep = push_input(engine, stream, rec, job.subject)
-                rec = _slim(rec, job)
-            if progress is not None:
-                progress()
-            yield rec, rep
-
+    pending: deque[Future[Any]] = deque()
     try:
         for f in files:
             if not _splittable(f, inputs):
                 while pending:
-                    yield from finish(pending.popleft())
-                for rec in inputs.records(f, engine.program.registry):
-                    if progress is not None:
-                        progress()
-                    yield rec, push_input(engine, stream, rec, job.subject)
+                    yield pending.popleft().result()
+                yield from inputs.records(f, engine.program.registry)
                 continue
             for first, lines in _chunks(f):
                 pending.append(pool.submit(_lint_chunk, f, first, lines))
                 if len(pending) > 2 * jobs:
-                    yield from finish(pending.popleft())
+                    yield pending.popleft().result()
         while pending:
-            yield from finish(pending.popleft())
+            yield pending.popleft().result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -129,21 +165,28 @@ def _spawned(job: Job) -> None:
     _defer = _engine.window_kinds()
 
 
-def _lint_chunk(source: str, first: int, lines: list[bytes]) -> list[tuple[InputRecord, Report | None]]:
-    """In a worker: the pairs of a chunk of lines; records of window kinds come back whole, with no report."""
+def _lint_chunk(source: str, first: int, lines: list[bytes]) -> tuple[Any, ...]:
+    """In a worker: the pairs of a chunk of lines, records of window kinds whole and with no report; or, to render,
+    the JSON lines (a window kind's record in place of its line) and their counts."""
     global _stream
     assert _job is not None and _engine is not None
     if _stream is None:
         _stream = _engine.stream(now=_job.now, lateness=_job.lateness)
-    out: list[tuple[InputRecord, Report | None]] = []
+    out: list[Any] = []
+    summary = Summary()
     for rec in read_json_lines(source, lines, first):
         if _defer and rec.data is not None:
             kind, _ = _engine.kind_of(rec.data, _job.subject)
             if kind in _defer:
-                out.append((rec, None))
+                out.append(rec if _job.render else (rec, None))
                 continue
-        out.append((_slim(rec, _job), push_input(_engine, _stream, rec, _job.subject)))
-    return out
+        rep = push_input(_engine, _stream, rec, _job.subject)
+        if _job.render:
+            summary.add(rep)
+            out.append(report_json(located(rec, rep)) + "\n")
+        else:
+            out.append((_slim(rec, _job), rep))
+    return (out, summary) if _job.render else tuple(out)
 
 
 def _slim(rec: InputRecord, job: Job) -> InputRecord:

@@ -44,6 +44,18 @@ class Summary:
         if level is not None and (self.worst is None or LEVEL_RANK[level] > LEVEL_RANK[self.worst]):
             self.worst = level
 
+    def merge(self, other: Summary) -> None:
+        """Add the counts of another run's reports (a worker's, with `lint --jobs`)."""
+        self.records += other.records
+        self.decisions.update(other.decisions)
+        self.invalid += other.invalid
+        self.fired.update(other.fired)
+        self.undetermined.update(other.undetermined)
+        for rule, severity in other.severities.items():
+            self.severities.setdefault(rule, severity)
+        if other.worst is not None and (self.worst is None or LEVEL_RANK[other.worst] > LEVEL_RANK[self.worst]):
+            self.worst = other.worst
+
     def fails(self, fail_on: str) -> bool:
         """Whether the run is at or above `--fail-on` (`error`, `warning`, `info` or `never`)."""
         if fail_on == "never":
