@@ -127,6 +127,24 @@ def _write(kind: str, key: str, payload: bytes) -> None:
         os.replace(tmp, folder / f"{key}.pickle")
     except OSError:
         _drop(Path(tmp))
+        return
+    _prune(folder, f"{key}.pickle")
+
+
+#: Entries kept per kind of entry; beyond it the oldest written are removed (each edit of a policy set adds some).
+KEEP = 256
+
+
+def _prune(folder: Path, written: str) -> None:
+    """Remove the oldest entries of a folder beyond `KEEP`, never the one just written."""
+    try:
+        entries = [(e.stat().st_mtime_ns, e.path) for e in os.scandir(folder)
+                   if e.name.endswith(".pickle") and e.name != written]
+    except OSError:
+        return
+    if len(entries) >= KEEP:
+        for _, path in sorted(entries)[: len(entries) - KEEP + 1]:
+            _drop(Path(path))
 
 
 @lru_cache(maxsize=1)

@@ -280,3 +280,16 @@ def test_window_kinds_read_only_what_rules_and_windows_read(events: list[tuple[s
 
 
 _WINDOWED = rulekit.load(write(Path(__import__("tempfile").mkdtemp()), "w.rule", WINDOWED))
+
+
+def test_the_cache_keeps_a_bounded_number_of_entries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cache.ENV_DIR, str(tmp_path / "cache"))
+    monkeypatch.setattr(cache, "KEEP", 5)
+    cache.cache_dir.cache_clear()
+    try:
+        for i in range(12):
+            cache.store("parsed", cache.key_of(str(i)), i)
+        kept = list((tmp_path / "cache").rglob("parsed/*.pickle"))
+        assert len(kept) == 5 and cache.load("parsed", cache.key_of("11")) == 11
+    finally:
+        cache.cache_dir.cache_clear()
