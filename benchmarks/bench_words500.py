@@ -106,12 +106,16 @@ def main() -> int:
     def run_engine() -> int:
         return sum(1 for r in engine.evaluate_many(listings, kind="listing", now=NOW) if r.violations)
 
+    def run_read() -> int:
+        return sum(1 for r in engine.evaluate_many(listings, kind="listing", now=NOW, validate="read") if r.violations)
+
     def run_filtered() -> int:
         return sum(1 for r in filtered.evaluate_many(listings, kind="listing", now=NOW) if r.violations)
 
     variants = {"raw pyahocorasick": run_pya, "raw ahocorasick_rs": run_rs,
                 "rulekit WordlistMatcher.find (normalized)": run_matcher,
                 "rulekit end to end (evaluate_many)": run_engine,
+                "rulekit end to end, validate=\"read\"": run_read,
                 "rulekit end to end, with a context filter": run_filtered}
     cpu: dict[str, list[float]] = {k: [] for k in variants}
     found: dict[str, int] = {}
