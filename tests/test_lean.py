@@ -293,3 +293,22 @@ def test_the_cache_keeps_a_bounded_number_of_entries(tmp_path: Path, monkeypatch
         assert len(kept) == 5 and cache.load("parsed", cache.key_of("11")) == 11
     finally:
         cache.cache_dir.cache_clear()
+
+
+def test_spawned_workers_load_the_policies_themselves(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where fork is not used (macOS, Windows), each worker loads the engine from the job: the same pairs."""
+    from rulekit.commands import parallel
+    from rulekit.commands.inputs import Inputs
+    from rulekit.commands.lint import reports as one_process
+    from rulekit.limits import DEFAULT
+
+    pol = write(tmp_path, "p.rule", WINDOWED)
+    files = [str(f) for f in _inputs(tmp_path)]
+    engine = rulekit.load(pol)
+    job = parallel.Job(None, NOW, timedelta(0), keep_data=False, keep_raw=False, limits=DEFAULT,
+                       load={"paths": [str(pol)], "lateness": timedelta(0), "select": [], "ignore": [],
+                             "severity": {}, "absent": None})
+    monkeypatch.setattr(parallel.sys, "platform", "darwin")
+    got = [(r.line, rep) for r, rep in parallel.reports(engine, files, job, 2, Inputs())]
+    expected = [(r.line, rep) for r, rep in one_process(engine, files, None, NOW, timedelta(0), inputs=Inputs())]
+    assert got == expected and len(got) > 5000
