@@ -254,7 +254,7 @@ def _read_json_lines(source: str, lines: Iterable[bytes | str], first_line: int)
         except ValueError as e:
             yield InputRecord(source, number, None, str(e), "json")
             continue
-        if not text.strip(JSON_WHITESPACE):
+        if text[:1] != "{" and not text.strip(JSON_WHITESPACE):  # a record's line starts with `{`: not blank
             continue
         yield _json_line_record(source, number, text)
 
@@ -270,7 +270,8 @@ def json_line_record(source: str, number: int, text: str) -> InputRecord:
 
 
 def _json_line_record(source: str, number: int, text: str) -> InputRecord:
-    if len(text) > _limits.active().record_bytes // 4 and len(text.encode("utf-8", "surrogatepass")) > _limits.active().record_bytes:
+    if len(text) > _limits.active().record_bytes // 4 and \
+            len(text.encode("utf-8", "surrogatepass")) > _limits.active().record_bytes:
         return InputRecord(source, number, None, f"the line has {len(text.encode('utf-8', 'surrogatepass')):,} bytes;"
                            f" at most {_limits.active().record_bytes:,} (limit `record-bytes`)", "json")
     try:

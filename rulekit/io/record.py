@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class InputRecord:
-    """One input record: where it came from, and its data or why it could not be read."""
+    """One input record: where it came from, and its data or why it could not be read. Treat it as read-only: it
+    is not frozen because a frozen dataclass takes 2.3 µs to build (a setattr call per field), a quarter of
+    reading a JSON line."""
 
     source: str  # file path as given, or "<stdin>"
     line: int  # 1-based line where the record starts
