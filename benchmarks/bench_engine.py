@@ -415,8 +415,6 @@ def render(rows: list[Any], breakdown: list[Any], mismatches: list[str], args: a
         for name, (rate, p50, p99, wall) in res.items():
             ratio = "—" if name == "rulekit" else f"{rk / rate:.2f}×"
             ratio50 = "—" if name == "rulekit" else f"{p50 / rk50:.2f}×"
-            if name == "rulekit, validate=read":
-                ratio, ratio50 = f"{rk / rate:.2f}× (this row ÷ zen flat: see below)", f"{p50 / rk50:.2f}×"
             out.append(f"| {pol} | {name} | {rate:,.0f} | {wall:,.0f} | {p50:.2f} | {p99:.2f} | {ratio} | {ratio50} |")
     out.append("")
     out.append("Targets (the speed issue): rulekit ≥ 5× zen-engine on its fairest input (the faster of its two rows); "
