@@ -349,6 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 fastest_raw[size] = max(fastest_raw.get(size, 0.0), result.rate)
 
     header = "| method | " + " | ".join(f"{size:,} entries: titles/s | ratio" for size in SIZES) + " |"
+    load_end = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     lines = [
         "# Wordlist matching: titles per second",
         "",
@@ -365,8 +366,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "best of `--e2e-rounds` full passes in process CPU time (the machine may be shared).",
         f"Produced by `{' '.join(['python benchmarks/bench_matcher.py', *(sys.argv[1:] if argv is None else argv)])}`"
         + f"; {os.cpu_count()} CPUs, 1-minute load average {load_start:.1f} at the start and "
-        f"{os.getloadavg()[0] if hasattr(os, 'getloadavg') else float('nan'):.1f} at the end "
-        "(above the CPU count, other processes shared the machine).",
+        f"{load_end:.1f} at the end"
+        + (" (above the CPU count: other processes shared the machine)." if max(load_start, load_end) > (os.cpu_count() or 1)
+           else "."),
         "",
         header,
         "|---|" + "---:|---:|" * len(SIZES),

@@ -447,8 +447,8 @@ def render(rows: dict[str, dict[str, Any]], args: argparse.Namespace) -> str:
         " runs once in its own child; RSS growth is the rise of that child's peak RSS during the run (C heaps"
         " included).",
         f"1-minute load average at start / end: {args.load_start:.2f} / {args.load_end:.2f} on {os.cpu_count()} CPUs"
-        " (above the CPU count, other processes shared the machine and every rate is deflated; the ratios hold"
-        " better than the rates).",
+        + (" (above the CPU count: other processes shared the machine and every rate is deflated; the ratios hold"
+           " better than the rates)." if max(args.load_start, args.load_end) > (os.cpu_count() or 1) else "."),
         "",
         "| variant | events | events/s | × floor | heap peak (MiB) | RSS growth (MiB) | fired | note |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",

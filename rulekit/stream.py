@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, DivisionByZero, InvalidOperation, getcontext, localcontext
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,14 @@ class Stream:
         #: the window handles the generated code reads as `W[i]`
         self.windows = tuple(self.store.window(w.id) for w in self._plan.windows)
         self._late_windows = (self._late_view,) * len(self.windows)
+        #: per record type with windows, its `advance` bound once
+        store = self.store
+        bound = getattr(store, "advancer", None)
+        self._advance: dict[str, Callable[[int], None]] = {
+            k: bound(k) if bound is not None else (lambda w, k=k: store.advance(w, k))  # type: ignore[misc]
+            for k, p in self._plan.kinds.items() if p.windows}
+        #: per kind, its evaluation with everything above bound (rebuilt when a restore replaces the state)
+        self._steps: dict[str, Callable[[Any, datetime], Report]] = {k: self._step(k) for k in self._plan.kinds}
 
     # ---- snapshots ---------------------------------------------------------------------------
     def snapshot(self, path: str | Path, *, extra: dict[str, Any] | None = None) -> None:
@@ -180,67 +189,84 @@ class Stream:
             now = _aware(self._clock())
         else:
             now = self.now
-        c = getcontext()
-        if c.prec == 28 and c.rounding == ROUND_HALF_EVEN and c.traps[DivisionByZero] and c.traps[InvalidOperation]:
-            return self._push(record, kind, now)
-        # the host application changed the decimal context: evaluate in the language's own (LANGUAGE §9)
-        with localcontext(values.DECIMAL_CONTEXT):
-            return self._push(record, kind, now)
-
-    def _push(self, record: Any, kind: str | None, now: datetime) -> Report:
-        plans = self._plan.kinds
-        if kind is not None and kind in plans:
-            k: str | None = kind
-        else:
+        step = self._steps.get(kind)  # type: ignore[arg-type]
+        if step is None:
             k, problem = self.intake.kind_of(record, kind)
             if k is None:
                 return invalid_report(kind, _raw_id(record), problem or "unknown kind")
-        plan = plans[k]
-        if record.__class__ is dict:
-            try:
-                rec = self._validators[k](record, k)
-            except InvalidRecord as e:
-                return invalid_report(k, _raw_id(record), str(e))
-            except RecursionError:
-                return invalid_report(k, _raw_id(record), f"{k}: nested too deeply")
-        else:
-            rec, err = self.intake.validate(record, k)
-            if rec is None:
-                return invalid_report(k, _raw_id(record), err or "invalid record")
-        tu = 0
-        W: Any = None
-        if plan.uses_regex:
-            REGEX_BUDGET.start(self.limits.regex_seconds)
-        if plan.windows:
-            ev: datetime = getattr(rec, plan.time_field)
-            tu = event_us(ev)
-            if tu - self._skew_us > (self._now_us if now is self.now else event_us(now)):
-                return invalid_report(k, rec.id, (
-                    f"{k}.{plan.time_field}: {ev.isoformat()} is more than "
-                    f"{values.render_duration(self.limits.max_clock_skew)} after now ({now.isoformat()}); an event "
-                    "from the future would make every later one late (limit `max-clock-skew`)"))
-            W = self.windows
-            seen = self._max_seen.get(k)
-            late = seen is not None and tu < seen - self.lateness_us
-            if self._shared:
-                self.store.begin_subject(k, rec.id)  # type: ignore[attr-defined]
-            plan.observe(rec, W, tu)
-            if seen is None or tu > seen:
-                self._max_seen[k] = tu
-                self.store.advance(tu - self.lateness_us, k)
-            if late:
-                self._late_view.message = (
-                    f"late: event time {ev.isoformat()} is more than the lateness "
-                    f"({values.render_duration(timedelta(microseconds=self.lateness_us))}) before the latest {k} seen")
-                W = self._late_windows
-        V, E = plan.evaluate(rec, now, W, tu)
-        if self._shared and plan.windows:
-            problem = self.store.end_subject()  # type: ignore[attr-defined]
-            if problem is not None:  # later subjects' windows miss this one: every window rule of the kind says so
-                E = [*E, *((i, problem) for i in self._window_rules(k) if all(i != j for j, _ in E))]
-        if not V and not E:
-            return make_report(k, rec.id, "allow", NONE, NONE)
-        return self._report(k, rec.id, V, E, plan.rules)
+            step = self._steps[k]
+        c = getcontext()
+        if c.prec == 28 and c.rounding == ROUND_HALF_EVEN and c.traps[DivisionByZero] and c.traps[InvalidOperation]:
+            return step(record, now)
+        # the host application changed the decimal context: evaluate in the language's own (LANGUAGE §9)
+        with localcontext(values.DECIMAL_CONTEXT):
+            return step(record, now)
+
+    def _step(self, k: str) -> Callable[[Any, datetime], Report]:
+        """The evaluation of one subject of kind `k`, its plan, validator and windows bound once (per `_bind`)."""
+        plan = self._plan.kinds[k]
+        validator = self._validators[k]
+        intake_validate = self.intake.validate
+        evaluate, observe, rules = plan.evaluate, plan.observe, plan.rules
+        uses_regex, regex_seconds = plan.uses_regex, self.limits.regex_seconds
+        windowed = bool(plan.windows)
+        time_of = attrgetter(plan.time_field)
+        advance = self._advance.get(k)
+        max_seen, lateness, skew, shared = self._max_seen, self.lateness_us, self._skew_us, self._shared
+        store, windows, late_windows = self.store, self.windows, self._late_windows
+        report = self._report
+
+        def step(record: Any, now: datetime) -> Report:
+            if record.__class__ is dict:
+                try:
+                    rec = validator(record, k)
+                except InvalidRecord as e:
+                    return invalid_report(k, _raw_id(record), str(e))
+                except RecursionError:
+                    return invalid_report(k, _raw_id(record), f"{k}: nested too deeply")
+            else:
+                rec, err = intake_validate(record, k)
+                if rec is None:
+                    return invalid_report(k, _raw_id(record), err or "invalid record")
+            if uses_regex:
+                REGEX_BUDGET.start(regex_seconds)
+            if not windowed:
+                V, E = evaluate(rec, now, None, 0)
+            else:
+                ev = time_of(rec)
+                tu = (ev - _EPOCH) // _US
+                if tu - skew > (self._now_us if now is self.now else event_us(now)):
+                    return self._future(k, rec, ev, now)
+                seen = max_seen.get(k)
+                late = seen is not None and tu < seen - lateness
+                if shared:
+                    store.begin_subject(k, rec.id)  # type: ignore[attr-defined]
+                observe(rec, windows, tu)
+                if seen is None or tu > seen:
+                    max_seen[k] = tu
+                    advance(tu - lateness)  # type: ignore[misc]
+                if late:
+                    self._late_view.message = (
+                        f"late: event time {ev.isoformat()} is more than the lateness "
+                        f"({values.render_duration(timedelta(microseconds=lateness))}) before the latest {k} seen")
+                    V, E = evaluate(rec, now, late_windows, tu)
+                else:
+                    V, E = evaluate(rec, now, windows, tu)
+                if shared:
+                    problem = store.end_subject()  # type: ignore[attr-defined]
+                    if problem is not None:  # later subjects' windows miss this one: every window rule says so
+                        E = [*E, *((i, problem) for i in self._window_rules(k) if all(i != j for j, _ in E))]
+            if not V and not E:
+                return make_report(k, rec.id, "allow", NONE, NONE)
+            return report(k, rec.id, V, E, rules)
+
+        return step
+
+    def _future(self, k: str, rec: Any, ev: datetime, now: datetime) -> Report:
+        return invalid_report(k, rec.id, (
+            f"{k}.{self._plan.kinds[k].time_field}: {ev.isoformat()} is more than "
+            f"{values.render_duration(self.limits.max_clock_skew)} after now ({now.isoformat()}); an event "
+            "from the future would make every later one late (limit `max-clock-skew`)"))
 
     def _window_rules(self, kind: str) -> tuple[int, ...]:
         """The indexes (in the kind's plan) of its rules that read windows."""
@@ -252,7 +278,7 @@ class Stream:
                                                           if m.id in ids)
         return found
 
-    def _report(self, kind: str, rid: str, V: list[Any], E: list[Any], rules: tuple[Any, ...]) -> Report:
+    def _report(self, kind: str, rid: str, V: Sequence[Any], E: Sequence[Any], rules: tuple[Any, ...]) -> Report:
         violations = []
         severities = []
         for idx, message, actions, evidence in V:

@@ -16,7 +16,8 @@ def kind_source(ec: ExpressionCompiler, program: Program, kind: str, time_field:
     """`evaluate(r, now, W, tu) -> (violations, errors)` for the rules of one kind."""
     scope = Scope(kind)
     blocks = [rule_block(ec, program, r, i, scope) for i, r in enumerate(rules)]
-    lines = ["def evaluate(r, now, W, tu):", "    V = []", "    E = []", f"    ev = r.{time_field}"]
+    # violations and errors are appended to shared empty tuples: a record that passes allocates neither
+    lines = ["def evaluate(r, now, W, tu):", "    V = E = ()", f"    ev = r.{time_field}"]
     lines += [f"    {local} = _U" for local in sorted(set(scope.let_locals.values())) if local.startswith("_pl")]
     return "\n".join(lines + blocks + ["    return V, E", ""]), scope
 
@@ -52,11 +53,11 @@ def rule_block(ec: ExpressionCompiler, program: Program, r: CheckedRule, idx: in
     ev = ec.expr(r.evidence.expr, s) if r.evidence is not None else "()"
     out += [f"{ind}try:",
             f"{ind}    if {cond}:",
-            f"{ind}        V.append(({idx}, {msg}, [{', '.join(acts)}], {ev}))",
+            f"{ind}        V += (({idx}, {msg}, [{', '.join(acts)}], {ev}),)",
             f"{ind}except _Undet as _e:",
-            f"{ind}    E.append(({idx}, _e.message))",
+            f"{ind}    E += (({idx}, _e.message),)",
             f"{ind}except ArithmeticError as _e:",
-            f"{ind}    E.append(({idx}, 'arithmetic error: ' + (str(_e) or type(_e).__name__)))"]
+            f"{ind}    E += (({idx}, 'arithmetic error: ' + (str(_e) or type(_e).__name__)),)"]
     return "\n".join(out)
 
 
@@ -65,21 +66,33 @@ def observe_source(ec: ExpressionCompiler, kind: str, windows: list[Any]) -> str
     lines = ["def observe(r, W, tu):"]
     if not windows:
         return "\n".join(lines + ["    return", ""])
+    fields = ec.program.registry.types[kind].fields
     for w in windows:
-        keys = ", ".join(f"r.{k}" for k in w.keys) + ("," if len(w.keys) == 1 else "")
-        kt = ec.tmp()
-        lines.append(f"    {kt} = ({keys})")
-        lines.append(f"    if not any(_k is None or _k is _M for _k in {kt}):")
+        # each optional key field is read once and checked inline; the key is the tuple of their values
+        parts = []
+        checks = []
+        for k in w.keys:
+            f = fields.get(k)
+            if f is None or f.type.optional:
+                v = ec.tmp()
+                parts.append(v)
+                checks.append(f"({v} := r.{k}) is not None and {v} is not _M")
+            else:
+                parts.append(f"r.{k}")
+        kt = "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
+        lines.append(f"    if {' and '.join(checks)}:" if checks else "    if True:")
         s = Scope(kind, w.policy, item_var="r", cache_lets=False)
         e = w.node
-        fields = ""
+        values_ = ""
         if w.projection is not None:
-            fields = "(" + ", ".join(f"r.{f}" for f in w.projection) + ("," if len(w.projection) == 1 else "") + ")"
+            values_ = "(" + ", ".join(f"r.{f}" for f in w.projection) + ("," if len(w.projection) == 1 else "") + ")"
         if w.queried_projection:
-            lines.append(f"        W[{w.index}].add({kt}, tu, {fields})")
+            lines.append(f"        W[{w.index}].add({kt}, tu, {values_})")
             continue
-        value = {"count": "None", "members": fields or "r"}.get(w.func) or ec.expr(e.value, s)
-        add = f"W[{w.index}].add({kt}, tu, {value})"
+        value = {"count": "", "members": values_ or "r"}.get(w.func)
+        if value is None:
+            value = ec.expr(e.value, s)
+        add = f"W[{w.index}].add({kt}, tu{', ' + value if value else ''})"
         if w.members and w.filters_at_query:
             lines.append(f"        {add}")
             continue

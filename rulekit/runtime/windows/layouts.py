@@ -210,33 +210,71 @@ class Window:
 
 
 class _TimesWindow(Window):
-    """A count window whose subjects carry no value: each key holds a deque of times only (the hot path)."""
+    """A count window whose subjects carry no value (the hot path): a key with one entry holds its time as an int,
+    a key with more a deque of times (a deque costs about 7 times the memory of an int, and most keys of a
+    burst window hold one subject)."""
 
     __slots__ = ()
 
     def add(self, key: Hashable, t: int, value: Any = None) -> None:
         if value is not None:
             raise ValueError(f"window {self.spec.id!r} keeps no values: register it with keeps_values=True")
-        dq = self.keys.get(key)
+        keys = self.keys
+        dq = keys.get(key)
         if dq is None:
-            self.keys[key] = deque((t,))
+            keys[key] = t
+        elif dq.__class__ is int:
+            keys[key] = deque((dq, t)) if t >= dq else deque((t, dq))
         elif t >= dq[-1]:
             dq.append(t)
         else:
             insort(dq, t)
-        self._remind(key, t)
+        exp_t = self.exp_t
+        if not exp_t or t >= exp_t[-1]:
+            exp_t.append(t)
+            self.exp_k.append(key)
+        else:
+            heapq.heappush(self.late, (t, next(self.seq), key))
+
+    def advance(self, watermark: int) -> None:
+        cutoff = watermark - self.within
+        if cutoff <= self.cutoff:
+            return
+        self.cutoff = cutoff
+        exp_t = self.exp_t
+        if exp_t and exp_t[0] <= cutoff:
+            exp_k = self.exp_k
+            keys = self.keys
+            while exp_t and exp_t[0] <= cutoff:
+                exp_t.popleft()
+                key = exp_k.popleft()
+                dq = keys[key]
+                if dq.__class__ is int:
+                    del keys[key]
+                else:
+                    dq.popleft()
+                    if len(dq) == 1:
+                        keys[key] = dq[0]
+        late = self.late
+        while late and late[0][0] <= cutoff:
+            self.drop_oldest(heapq.heappop(late)[2])
 
     def drop_oldest(self, key: Hashable) -> None:
         dq = self.keys[key]
-        dq.popleft()
-        if not dq:
+        if dq.__class__ is int:
             del self.keys[key]
+            return
+        dq.popleft()
+        if len(dq) == 1:
+            self.keys[key] = dq[0]
 
     def count(self, key: Hashable, t: int) -> int:
         dq = self.keys.get(key)
         if dq is None:
             return 0
         lo = t - self.within
+        if dq.__class__ is int:
+            return 1 if lo < dq <= t else 0
         if t >= dq[-1]:
             return len(dq) if dq[0] > lo else len(dq) - bisect_right(dq, lo)
         i, j = _span(dq, t, lo)
@@ -252,14 +290,14 @@ class _TimesWindow(Window):
         return [None] * self.count(key, t)
 
     def entry_count(self) -> int:
-        return sum(map(len, self.keys.values()))
+        return sum(1 if dq.__class__ is int else len(dq) for dq in self.keys.values())
 
     def entries(self) -> Iterator[tuple[Hashable, list[int], list[Any] | None]]:
         for key, dq in self.keys.items():
-            yield key, list(dq), None
+            yield key, [dq] if dq.__class__ is int else list(dq), None
 
     def load(self, key: Hashable, times: list[int], values: list[Any] | None) -> None:
-        self.keys[key] = deque(times)
+        self.keys[key] = times[0] if len(times) == 1 and type(times[0]) is int else deque(times)
 
 
 class _ValuesWindow(Window):

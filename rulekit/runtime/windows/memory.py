@@ -95,6 +95,28 @@ class MemoryWindowStore(WindowStore):
         for window in self._by_kind.get(kind, ()):
             window.advance(watermark)
 
+    def advancer(self, kind: str) -> Callable[[int], None]:
+        windows = tuple(w.advance for w in self._by_kind.get(kind, ()))
+        marks = self.watermarks
+        store = self
+
+        def advance(watermark: int) -> None:
+            store.watermark = watermark
+            marks[kind] = watermark
+            for adv in windows:
+                adv(watermark)
+
+        if len(windows) != 1:
+            return advance
+        only = windows[0]
+
+        def advance_one(watermark: int) -> None:
+            store.watermark = watermark
+            marks[kind] = watermark
+            only(watermark)
+
+        return advance_one
+
     def key_count(self) -> int:
         return sum(len(w.keys) for w in self._all)
 

@@ -107,6 +107,15 @@ class WindowStore(ABC):
     def restore(cls, path: Path, decode_record: Callable[[str, dict[str, Any]], Any] | None = None) -> WindowStore:
         """A store holding the state written by `snapshot` (its `meta` attribute holds what was saved beside it)."""
 
+    def advancer(self, kind: str) -> Callable[[int], None]:
+        """`advance(watermark, kind)` bound to one record type, for a stream to call per subject (bound after its
+        windows are registered: a store may specialise it to the windows it holds then)."""
+
+        def advance(watermark: int) -> None:
+            self.advance(watermark, kind)
+
+        return advance
+
     def window(self, window_id: str) -> WindowHandle:
         """A handle on one registered window, for the engine to bind once and call per subject."""
         return BoundWindow(self, window_id)
