@@ -171,14 +171,17 @@ class Window:
         self.cutoff = cutoff
         exp_t = self.exp_t
         if exp_t and exp_t[0] <= cutoff:
-            exp_k = self.exp_k
-            drop_oldest = self.drop_oldest
-            while exp_t and exp_t[0] <= cutoff:
-                exp_t.popleft()
-                drop_oldest(exp_k.popleft())
+            self._expire(cutoff)
         late = self.late
         while late and late[0][0] <= cutoff:
             self.drop_oldest(heapq.heappop(late)[2])
+
+    def _expire(self, cutoff: int) -> None:
+        """Pop the in-order reminders at or before `cutoff`, dropping each one's oldest entry."""
+        exp_t, exp_k, drop_oldest = self.exp_t, self.exp_k, self.drop_oldest
+        while exp_t and exp_t[0] <= cutoff:
+            exp_t.popleft()
+            drop_oldest(exp_k.popleft())
 
     # Per layout.
     def add(self, key: Hashable, t: int, value: Any = None) -> None:
@@ -236,28 +239,18 @@ class _TimesWindow(Window):
         else:
             heapq.heappush(self.late, (t, next(self.seq), key))
 
-    def advance(self, watermark: int) -> None:
-        cutoff = watermark - self.within
-        if cutoff <= self.cutoff:
-            return
-        self.cutoff = cutoff
-        exp_t = self.exp_t
-        if exp_t and exp_t[0] <= cutoff:
-            exp_k = self.exp_k
-            keys = self.keys
-            while exp_t and exp_t[0] <= cutoff:
-                exp_t.popleft()
-                key = exp_k.popleft()
-                dq = keys[key]
-                if dq.__class__ is int:
-                    del keys[key]
-                else:
-                    dq.popleft()
-                    if len(dq) == 1:
-                        keys[key] = dq[0]
-        late = self.late
-        while late and late[0][0] <= cutoff:
-            self.drop_oldest(heapq.heappop(late)[2])
+    def _expire(self, cutoff: int) -> None:
+        exp_t, exp_k, keys = self.exp_t, self.exp_k, self.keys
+        while exp_t and exp_t[0] <= cutoff:
+            exp_t.popleft()
+            key = exp_k.popleft()
+            dq = keys[key]
+            if dq.__class__ is int:
+                del keys[key]
+            else:
+                dq.popleft()
+                if len(dq) == 1:
+                    keys[key] = dq[0]
 
     def drop_oldest(self, key: Hashable) -> None:
         dq = self.keys[key]
