@@ -87,8 +87,10 @@ class Stream:
         self.lateness_us = int(lateness.total_seconds() * 1000000)
         self.limits = limits
         self._skew_us = limits.max_clock_skew // _US
-        #: per record type, the largest event time seen so far (LANGUAGE §9)
-        self._max_seen: dict[str, int] = {}
+        #: per record type with windows, the largest event time seen so far (LANGUAGE §9): one box each, read and
+        #: set by its step; `_restored` seeds them (a snapshot's)
+        self._seen: dict[str, list[int | None]] = {}
+        self._restored: dict[str, int] = {}
         self._plan = plan
         if validate not in ("full", "read"):
             raise ValueError(f"validate must be \"full\" or \"read\", not {validate!r}")
@@ -117,6 +119,7 @@ class Stream:
         self._advance: dict[str, Callable[[int], None]] = {
             k: bound(k) if bound is not None else (lambda w, k=k: store.advance(w, k))  # type: ignore[misc]
             for k, p in self._plan.kinds.items() if p.windows}
+        self._seen = {k: [self._restored.get(k)] for k in self._advance}
         #: per kind, its evaluation with everything above bound (rebuilt when a restore replaces the state)
         self._steps: dict[str, Callable[[Any, datetime], Report]] = {k: self._step(k) for k in self._plan.kinds}
 
@@ -124,7 +127,7 @@ class Stream:
     def snapshot(self, path: str | Path, *, extra: dict[str, Any] | None = None) -> None:
         """Save the window state and the watermarks, so that a restarted service resumes the stream; `extra`
         (JSON-ready: the caller's own position in its input, say) is saved with them and returned by `restore`."""
-        self.store.snapshot(Path(path), {"max_seen": dict(self._max_seen), "lateness_us": self.lateness_us,
+        self.store.snapshot(Path(path), {"max_seen": self.max_seen(), "lateness_us": self.lateness_us,
                                          "policies": self._plan.program.fingerprint(),
                                          "windows": [w.id for w in self._plan.windows], "extra": extra or {}})
 
@@ -164,7 +167,7 @@ class Stream:
             raise ValueError(f"{path}: a damaged window-state snapshot (its event times)") from None
         check_restored(store, self._plan.windows, Path(path), self._plan.program.registry)
         self.store = store
-        self._max_seen = max_seen
+        self._restored = max_seen
         self._bind()
         return dict(meta.get("extra") or {})
 
@@ -202,6 +205,10 @@ class Stream:
         with localcontext(values.DECIMAL_CONTEXT):
             return step(record, now)
 
+    def max_seen(self) -> dict[str, int]:
+        """Per record type, the largest event time seen so far (microseconds since the Unix epoch)."""
+        return {k: box[0] for k, box in self._seen.items() if box[0] is not None}
+
     def _step(self, k: str) -> Callable[[Any, datetime], Report]:
         """The evaluation of one subject of kind `k`, its plan, validator and windows bound once (per `_bind`)."""
         plan = self._plan.kinds[k]
@@ -212,7 +219,8 @@ class Stream:
         windowed = bool(plan.windows)
         time_of = attrgetter(plan.time_field)
         advance = self._advance.get(k)
-        max_seen, lateness, skew, shared = self._max_seen, self.lateness_us, self._skew_us, self._shared
+        seen_box = self._seen.get(k, [None])
+        lateness, skew, shared = self.lateness_us, self._skew_us, self._shared
         store, windows, late_windows = self.store, self.windows, self._late_windows
         report = self._report
 
@@ -237,13 +245,13 @@ class Stream:
                 tu = (ev - _EPOCH) // _US
                 if tu - skew > (self._now_us if now is self.now else event_us(now)):
                     return self._future(k, rec, ev, now)
-                seen = max_seen.get(k)
+                seen = seen_box[0]
                 late = seen is not None and tu < seen - lateness
                 if shared:
                     store.begin_subject(k, rec.id)  # type: ignore[attr-defined]
                 observe(rec, windows, tu)
                 if seen is None or tu > seen:
-                    max_seen[k] = tu
+                    seen_box[0] = tu
                     advance(tu - lateness)  # type: ignore[misc]
                 if late:
                     self._late_view.message = (
