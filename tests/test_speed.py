@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -69,6 +70,20 @@ def test_image_cache_is_by_identity_and_right_for_equal_strings() -> None:
     assert one is not two
     assert NORMALIZED_IMAGES(one) == fold(one) == NORMALIZED_IMAGES(two)
     assert NORMALIZED_IMAGES("other text") == "other text"
+
+
+# full-width forms, the ideographic space, ligatures, circled digits, a compatibility ideograph, Hangul jamo that
+# compose, combining marks (alone their own NFKC form, composing with a base), an angstrom sign (a singleton)
+FOLD_ALPHABET = "aAé最Ａ，！\u3000ﬁ①\uf900\u1100\u1161\u0301\u0308eoÅ\u212bΣσßİ\u2126x"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet=FOLD_ALPHABET, max_size=12), min_size=1, max_size=6))
+def test_fold_is_the_per_code_point_image(texts: list[str]) -> None:
+    """fold's fast paths (casefold of normalized text; known unstable code points replaced first) equal
+    casefold(NFKC(c)) per code point, concatenated, whatever it has learned from the texts before."""
+    for text in texts:
+        assert fold(text) == "".join(unicodedata.normalize("NFKC", c).casefold() for c in text)
 
 
 SAFE = ["abc", "a+b", r"\d+天", "最[^新低高]", "(ab)+c", r"[a-z]{2,5}\d*", r"(?<!\d)1[3-9]\d{9}(?!\d)"]

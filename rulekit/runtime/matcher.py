@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as _dc_field
+from itertools import compress
 from typing import Any, Protocol
 
 import regex as _regex
@@ -468,12 +469,13 @@ class WordlistMatcher:
 
 def _owners(text: str, table: dict[int, str]) -> list[int]:
     """For each character of the image of `text` under `table`, the index of the character that made it."""
+    sizes = list(map(len, map(table.__getitem__, map(ord, text))))  # one C pass (the table fills on a miss)
+    if max(sizes, default=0) <= 1:  # each character makes itself or nothing (evasive separators): pick in C
+        return list(compress(range(len(sizes)), sizes))
     owner: list[int] = []
-    append = owner.append
-    for index, char in enumerate(text):
-        size = len(table[ord(char)])
+    for index, size in enumerate(sizes):
         if size == 1:
-            append(index)
+            owner.append(index)
         elif size:
             owner.extend([index] * size)
     return owner
