@@ -312,3 +312,30 @@ def test_spawned_workers_load_the_policies_themselves(tmp_path: Path, monkeypatc
     got = [(r.line, rep) for r, rep in parallel.reports(engine, files, job, 2, Inputs())]
     expected = [(r.line, rep) for r, rep in one_process(engine, files, None, NOW, timedelta(0), inputs=Inputs())]
     assert got == expected and len(got) > 5000
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(reports, max_size=8))
+def test_the_summary_counts_what_a_naive_count_counts(drawn: list[Report]) -> None:
+    """Summary.add's shortcuts (allowed reports, `block` is an error, nothing above an error) against a plain count."""
+    from collections import Counter
+
+    from rulekit.io.summary import LEVEL_RANK, Summary
+    from rulekit.runtime.report import decide
+
+    rs = [r.model_copy(update={"decision": decide(r.violations, r.errors)}) for r in drawn]
+    summary = Summary()
+    for r in rs:
+        summary.add(r)
+    levels = [level for r in rs if (level := r.worst()) is not None]
+    assert summary.worst == (max(levels, key=LEVEL_RANK.__getitem__) if levels else None)
+    assert summary.records == len(rs)
+    assert summary.decisions == Counter(r.decision for r in rs)
+    assert summary.fired == Counter(v.rule for r in rs for v in r.violations)
+    assert summary.undetermined == Counter(e.rule for r in rs for e in r.errors if e.rule is not None)
+    assert summary.invalid == sum(any(e.rule is None for e in r.errors) for r in rs)
+    first: dict[str, str] = {}
+    for r in rs:
+        for v in r.violations:
+            first.setdefault(v.rule, v.severity)
+    assert summary.severities == first

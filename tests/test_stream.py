@@ -73,6 +73,11 @@ def test_snapshot_restore_resumes_the_windows(tmp_path: Path) -> None:
     assert rest_a == rest_b
     assert "fraud.burst" in [v["rule"] for v in rest_b[0]["violations"]]
     json.loads((tmp_path / "state.json").read_text(encoding="utf-8"))  # a plain JSON file
+    # the largest event time per type travels with the snapshot: a straggler is late for both streams
+    assert restarted.max_seen() == first.max_seen() == {"order": 1_748_743_500_000_000}  # 10:05+08:00
+    assert eng.stream(now=NOW).max_seen() == {}
+    late = order(9, 0)
+    assert restarted.push(late, kind="order").errors == first.push(late, kind="order").errors != []
 
 
 def test_late_subject_is_undetermined_not_dropped(tmp_path: Path) -> None:

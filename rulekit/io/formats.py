@@ -41,7 +41,7 @@ _GITHUB_COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 def located(record: InputRecord, report: Report) -> Report:
     """The report with the input's location (`file:line: `) before each input error, for formats that have
     no location of their own (JSON, JSON lines): LANGUAGE §6 asks the line number of an unreadable record."""
-    if not any(e.rule is None for e in report.errors):
+    if not report.errors or not any(e.rule is None for e in report.errors):
         return report
     at = where(record)
     errors = [e if e.rule is not None else e.model_copy(update={"message": f"{at}: {e.message}"})
@@ -59,8 +59,7 @@ def write_jsonl(pairs: Iterable[Pair], out: TextIO) -> Summary:
     summary = Summary()
     for record, report in pairs:
         summary.add(report)
-        out.write(report_json(located(record, report)))
-        out.write("\n")
+        out.write(report_json(located(record, report)) + "\n")  # one write a line
     return summary
 
 

@@ -26,23 +26,29 @@ class Summary:
     def add(self, report: Report) -> None:
         """Count one report."""
         self.records += 1
-        self.decisions[report.decision] += 1
+        decision = report.decision
+        self.decisions[decision] += 1
         violations, errors = report.violations, report.errors
         if not violations and not errors:  # an allowed subject: nothing else to count
             return
+        fired, severities = self.fired, self.severities
         for v in violations:
-            self.fired[v.rule] += 1
-            self.severities.setdefault(v.rule, v.severity)
-        invalid = False
-        for e in errors:
-            if e.rule is None:
-                invalid = True
-            else:
-                self.undetermined[e.rule] += 1
-        self.invalid += invalid
-        level = report.worst()
-        if level is not None and (self.worst is None or LEVEL_RANK[level] > LEVEL_RANK[self.worst]):
-            self.worst = level
+            rule = v.rule
+            fired[rule] += 1
+            if rule not in severities:
+                severities[rule] = v.severity
+        if errors:
+            invalid = False
+            for e in errors:
+                if e.rule is None:
+                    invalid = True
+                else:
+                    self.undetermined[e.rule] += 1
+            self.invalid += invalid
+        if self.worst != "error":  # nothing is worse than an error: once one is counted, the level stays
+            level = "error" if decision == "block" else report.worst()  # `block`: an error violation
+            if level is not None and (self.worst is None or LEVEL_RANK[level] > LEVEL_RANK[self.worst]):
+                self.worst = level
 
     def merge(self, other: Summary) -> None:
         """Add the counts of another run's reports (a worker's, with `lint --jobs`)."""
