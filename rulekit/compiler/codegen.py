@@ -80,34 +80,34 @@ def observe_source(ec: ExpressionCompiler, kind: str, windows: list[Any]) -> str
             else:
                 parts.append(f"r.{k}")
         kt = "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
-        lines.append(f"    if {' and '.join(checks)}:" if checks else "    if True:")
+        ind = "    "
+        if checks:
+            lines.append(f"    if {' and '.join(checks)}:")
+            ind = "        "
         s = Scope(kind, w.policy, item_var="r", cache_lets=False)
         e = w.node
         values_ = ""
         if w.projection is not None:
             values_ = "(" + ", ".join(f"r.{f}" for f in w.projection) + ("," if len(w.projection) == 1 else "") + ")"
         if w.queried_projection:
-            lines.append(f"        W[{w.index}].add({kt}, tu, {values_})")
+            lines.append(f"{ind}W[{w.index}].add({kt}, tu, {values_})")
             continue
         value = {"count": "", "members": values_ or "r"}.get(w.func)
         if value is None:
             value = ec.expr(e.value, s)
         add = f"W[{w.index}].add({kt}, tu{', ' + value if value else ''})"
-        if w.members and w.filters_at_query:
-            lines.append(f"        {add}")
-            continue
-        if e.where is None and w.func in ("count", "members"):
-            lines.append(f"        {add}")
+        if (w.members and w.filters_at_query) or (e.where is None and w.func in ("count", "members")):
+            lines.append(f"{ind}{add}")
             continue
         # a value or `where` that cannot be computed (null, arithmetic) keeps the subject out of the window
-        lines.append("        try:")
+        lines.append(f"{ind}try:")
         if e.where is not None:
-            lines.append(f"            if {ec.expr(e.where, s)}:")
-            lines.append(f"                {add}")
+            lines.append(f"{ind}    if {ec.expr(e.where, s)}:")
+            lines.append(f"{ind}        {add}")
         else:
-            lines.append(f"            {add}")
-        lines.append("        except (_Undet, ArithmeticError):")
-        lines.append("            pass")
+            lines.append(f"{ind}    {add}")
+        lines.append(f"{ind}except (_Undet, ArithmeticError):")
+        lines.append(f"{ind}    pass")
     return "\n".join(lines) + "\n"
 
 
