@@ -124,12 +124,30 @@ def _nfkc_of(m: re.Match[str]) -> str:
     return _UNSTABLE[m[0]]
 
 
+_compiled_count = 0
+
+
 def _learn_unstable(text: str) -> None:
-    global _unstable_rx
+    """Add the text's unstable code points to `_UNSTABLE`; the pattern is rebuilt (as ranges) while they are few and
+    then each time they grow by half, so texts with ever new ones cost O(n log n) compiling in all. A code point
+    not in the pattern yet only sends its text to `str.translate`."""
+    global _unstable_rx, _compiled_count
     new = {ch: form for ch in set(text) if ch not in _UNSTABLE and (form := unicodedata.normalize("NFKC", ch)) != ch}
-    if new:
-        _UNSTABLE.update(new)
-        _unstable_rx = re.compile("[" + "".join(sorted(re.escape(ch) for ch in _UNSTABLE)) + "]")
+    if not new:
+        return
+    _UNSTABLE.update(new)
+    if len(_UNSTABLE) > 64 and len(_UNSTABLE) < _compiled_count * 3 // 2:
+        return
+    points = sorted(map(ord, _UNSTABLE))
+    ranges: list[list[int]] = []
+    for cp in points:
+        if ranges and cp == ranges[-1][1] + 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    body = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    _unstable_rx = re.compile(f"[{body}]")
+    _compiled_count = len(_UNSTABLE)
 
 
 def evasive_image(text: str) -> str:
