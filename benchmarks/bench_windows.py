@@ -1,13 +1,14 @@
 """Benchmarks the window store against a hand-written per-key deque floor and durable_rules on one burst rule.
 
 Usage: python benchmarks/bench_windows.py [--events N] [--durable-events N] [--repeat R] [--no-durable] [--no-engine]
+       [--write]
 
 The rule: fire when an IP has placed >= 5 orders in the last 10 minutes (event time, window `(t - 10m, t]`).
 Each variant runs in its own child process (fresh heap, its own peak RSS) on the same deterministic stream.
-Throughput is CPU time, best of R runs (busy neighbours on a shared machine matter less than with wall time);
+Throughput is CPU time, the median of R interleaved rounds (busy neighbours matter less than with wall time);
 memory is the tracemalloc peak of a separate run (Python heap) and the growth of the peak RSS over the first
-run (which also sees C heaps such as durable_rules'). The table is printed and written to
-benchmarks/results_windows.md.
+run (which also sees C heaps such as durable_rules'). The table is printed, and with --write saved to
+benchmarks/results_windows.md. The exit status is 1 when a variant fires differently from the floor.
 """
 
 from __future__ import annotations
@@ -486,6 +487,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-durable", action="store_true")
     parser.add_argument("--no-engine", action="store_true")
+    parser.add_argument("--write", action="store_true", help=f"write the table to {RESULTS.name}")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -517,8 +519,9 @@ def main() -> int:
         )
     text = render(rows, args)
     print(text)
-    RESULTS.write_text(text, encoding="utf-8")
-    print(f"written to {RESULTS}", file=sys.stderr)
+    if args.write:
+        RESULTS.write_text(text, encoding="utf-8")
+        print(f"written to {RESULTS}", file=sys.stderr)
     mismatch = any("MISMATCH" in r.get("note", "") for r in rows.values())
     return 1 if mismatch else 0
 
