@@ -351,6 +351,48 @@ def test_action_args_json(tmp_path):
     assert rep["violations"][0]["evidence"] == []
 
 
+def test_a_record_passed_whole_is_written_by_its_field_types(tmp_path):
+    """A record (or a list of them) as an action argument: an object of its present fields, each written as an
+    argument of its type is: money a string with two decimals, durations seconds, times ISO 8601, nested records
+    and lists the same way, null kept. A duration field once made `lint` fail with a traceback."""
+    (tmp_path / "job.rule").write_text("""
+        record job time created_at {
+          id: string
+          created_at: datetime
+          wait: duration
+          cost: money
+          fee: money?
+          note: string?
+        }
+        """, encoding="utf-8")
+    write(tmp_path, "p.rule", """
+        policy p {
+          rule r on order {
+            severity error
+            when true
+            message "x"
+            action hold(order: order, items: order.items)
+          }
+          rule j on job {
+            severity info
+            when job.wait > 1h
+            message "slow"
+            action escalate(job: job)
+          }
+        }
+        """)
+    eng = rulekit.load(tmp_path)
+    rep = as_json(eng.evaluate(order(), kind="order", now=NOW))
+    args = rep["violations"][0]["actions"][0]["args"]
+    assert args["order"]["total"] == "50.00" and args["order"]["created_at"] == "2025-06-01T10:00:00+08:00"
+    assert args["items"] == args["order"]["items"] == [{"sku": "K1", "quantity": 1, "price": "50.00"}]
+    assert "paid_at" not in args["order"]  # a missing field is left out, as in model_dump
+    job = {"id": "j1", "created_at": "2025-06-01T10:00:00+08:00", "wait": 7200, "cost": 12.5, "fee": None}
+    rep = as_json(eng.evaluate(job, kind="job", now=NOW))
+    assert rep["violations"][0]["actions"][0]["args"] == {
+        "job": {"id": "j1", "created_at": "2025-06-01T10:00:00+08:00", "wait": 7200, "cost": "12.50", "fee": None}}
+
+
 def test_report_json_shape(tmp_path):
     rep = as_json(ev(tmp_path, "order.paid_at > order.created_at"))
     assert rep == {"kind": "order", "id": "o1", "decision": "review", "violations": [],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -172,6 +173,34 @@ def json_value(value: Any, kind: str) -> Any:
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json")
     return value
+
+
+#: A JSON-ready form of a value of one declared type: `(value) -> JSON value` (the value is neither None nor missing)
+JsonOf = Callable[[Any], Any]
+
+
+def json_of(kind: str, elem: JsonOf | None = None, record: list[tuple[str, JsonOf]] | None = None) -> JsonOf:
+    """The JSON form of values of a type, as `json_value` writes arguments of that type: a list element by element,
+    a record as an object of its present fields (`record`: each field's name and form), each field as an argument
+    of its own type would be (money a string with two decimals, durations seconds, times ISO 8601)."""
+    if kind == "list":
+        assert elem is not None
+        each = elem
+        return lambda v: [None if x is None else each(x) for x in v]
+    if kind == "record":
+        assert record is not None
+        fields = record
+
+        def obj(v: Any) -> dict[str, Any]:
+            out: dict[str, Any] = {}
+            for name, form in fields:
+                x = getattr(v, name)
+                if x is not MISSING:
+                    out[name] = None if x is None else form(x)
+            return out
+
+        return obj
+    return lambda v: json_value(v, kind)
 
 
 def evidence_dict(m: Any) -> dict[str, Any]:
