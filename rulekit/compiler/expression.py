@@ -333,24 +333,25 @@ class ExpressionCompiler(NodeVisitor):
             if et.kind in ("string", "int", "bool", "decimal"):
                 return f"list({src})"
             if et.kind == "record" and render_kind(et) != "match":
-                return f"{self.consts.name(self.json_form(t), 'js')}({src})"
+                return f"{self.consts.name(json_form(self.program.registry, t), 'js')}({src})"
             lst = self.tmp()  # bound first: `src` may hold walrus-cached lets, not allowed in a comprehension's iterable
             return f"(({lst} := {src}), [_S.json_value(_a, {render_kind(et)!r}) for _a in {lst}])[1]"
         if t.kind == "record" and render_kind(t) != "match":
-            return f"{self.consts.name(self.json_form(t), 'js')}({src})"
+            return f"{self.consts.name(json_form(self.program.registry, t), 'js')}({src})"
         return f"_S.json_value({src}, {render_kind(t)!r})"
 
-    def json_form(self, t: T.Type) -> support.JsonOf:
-        """The JSON form of an argument of type `t` whose values are records or lists of them: each field written
-        by its declared type (LANGUAGE §9's rules for arguments)."""
-        t = t.required()
-        if t.kind == "list":
-            return support.json_of("list", elem=self.json_form(t.elem or T.STRING))
-        if t.kind == "record" and render_kind(t) != "match":
-            assert t.record is not None
-            fields = self.program.registry.types[t.record].fields
-            return support.json_of("record", record=[(name, self.json_form(f.type)) for name, f in fields.items()])
-        return support.json_of(render_kind(t))
+
+def json_form(registry: Any, t: T.Type) -> support.JsonOf:
+    """The JSON form of an action argument of type `t` whose values are records or lists of them: each field
+    written by its declared type (LANGUAGE §9's rules for arguments)."""
+    t = t.required()
+    if t.kind == "list":
+        return support.json_of("list", elem=json_form(registry, t.elem or T.STRING))
+    if t.kind == "record" and render_kind(t) != "match":
+        assert t.record is not None
+        fields = registry.types[t.record].fields
+        return support.json_of("record", record=[(name, json_form(registry, f.type)) for name, f in fields.items()])
+    return support.json_of(render_kind(t))
 
 
 _MEMBER_CLASSES: dict[tuple[str, tuple[str, ...]], type] = {}
