@@ -373,6 +373,13 @@ def test_a_record_passed_whole_is_written_by_its_field_types(tmp_path):
             message "x"
             action hold(order: order, items: order.items)
           }
+          rule m on order {
+            severity info
+            let burst = members(order by region within 10m)
+            when len(burst) >= 1
+            message "y"
+            action note(paid: burst.paid_at, ips: burst.ip, items: burst.items)
+          }
           rule j on job {
             severity info
             when job.wait > 1h
@@ -383,10 +390,14 @@ def test_a_record_passed_whole_is_written_by_its_field_types(tmp_path):
         """)
     eng = rulekit.load(tmp_path)
     rep = as_json(eng.evaluate(order(), kind="order", now=NOW))
-    args = rep["violations"][0]["actions"][0]["args"]
+    args = next(v for v in rep["violations"] if v["rule"] == "p.r")["actions"][0]["args"]
     assert args["order"]["total"] == "50.00" and args["order"]["created_at"] == "2025-06-01T10:00:00+08:00"
     assert args["items"] == args["order"]["items"] == [{"sku": "K1", "quantity": 1, "price": "50.00"}]
     assert "paid_at" not in args["order"]  # a missing field is left out, as in model_dump
+    # lists of optional fields over members (a missing one is null), lists of lists of records
+    note = next(v for v in rep["violations"] if v["rule"] == "p.m")["actions"][0]["args"]
+    assert note == {"paid": [None], "ips": ["1.1.1.1"],
+                    "items": [[{"sku": "K1", "quantity": 1, "price": "50.00"}]]}
     job = {"id": "j1", "created_at": "2025-06-01T10:00:00+08:00", "wait": 7200, "cost": 12.5, "fee": None}
     rep = as_json(eng.evaluate(job, kind="job", now=NOW))
     assert rep["violations"][0]["actions"][0]["args"] == {

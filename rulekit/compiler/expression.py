@@ -330,12 +330,9 @@ class ExpressionCompiler(NodeVisitor):
             return src
         if t.kind == "list":
             et = t.elem or T.STRING
-            if et.kind in ("string", "int", "bool", "decimal"):
+            if et.kind in ("string", "int", "bool", "decimal") and not et.optional:
                 return f"list({src})"
-            if et.kind == "record" and render_kind(et) != "match":
-                return f"{self.consts.name(json_form(self.program.registry, t), 'js')}({src})"
-            lst = self.tmp()  # bound first: `src` may hold walrus-cached lets, not allowed in a comprehension's iterable
-            return f"(({lst} := {src}), [_S.json_value(_a, {render_kind(et)!r}) for _a in {lst}])[1]"
+            return f"{self.consts.name(json_form(self.program.registry, t), 'js')}({src})"
         if t.kind == "record" and render_kind(t) != "match":
             return f"{self.consts.name(json_form(self.program.registry, t), 'js')}({src})"
         return f"_S.json_value({src}, {render_kind(t)!r})"

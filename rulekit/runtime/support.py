@@ -180,13 +180,13 @@ JsonOf = Callable[[Any], Any]
 
 
 def json_of(kind: str, elem: JsonOf | None = None, record: list[tuple[str, JsonOf]] | None = None) -> JsonOf:
-    """The JSON form of values of a type, as `json_value` writes arguments of that type: a list element by element,
-    a record as an object of its present fields (`record`: each field's name and form), each field as an argument
+    """The JSON form of values of a type, as `json_value` writes arguments of that type: a list element by element
+    (null for a null or missing entry), a record as an object of its present fields (`record`: each field's name and form), each field as an argument
     of its own type would be (money a string with two decimals, durations seconds, times ISO 8601)."""
     if kind == "list":
         assert elem is not None
         each = elem
-        return lambda v: [None if x is None else each(x) for x in v]
+        return lambda v: [None if x is None or x is MISSING else each(x) for x in v]  # a missing field's entry: null
     if kind == "record":
         assert record is not None
         fields = record
