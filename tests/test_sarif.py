@@ -143,3 +143,25 @@ def test_field_columns_when_the_field_is_absent_or_not_a_string() -> None:
     assert field_columns('{"id": "x", "nested": {"title": "t"}}', "title") is None
     assert field_columns('{"title": 5}', "title") is None
     assert field_columns('{"title": "a", "title": "bc"}', "title") == ("bc", [26, 27, 28])
+
+
+def test_action_arguments_of_every_type_are_written(tmp_path: Path) -> None:
+    """Decimals, weights, money, times, durations and whole records in action arguments: SARIF writes them as the
+    JSON formats do (it stopped with `Decimal is not JSON serializable` before)."""
+    write(tmp_path, "p.rule", """
+policy p {
+  rule r on listing {
+    severity warning
+    when true
+    message "x"
+    action a(price: listing.price, rate: 0.95, at: listing.published_at, wait: 2h, whole: listing, n: 3)
+  }
+}
+""")
+    write(tmp_path, "l.jsonl", _listing("L1", "纯棉T恤") + "\n")
+    log = _sarif(tmp_path, "-p", "p.rule", "l.jsonl")
+    jsonl = run_cli("lint", "--now", NOW, "--format", "jsonl", "-p", "p.rule", "l.jsonl", cwd=tmp_path)
+    want = json.loads(jsonl.stdout)["violations"][0]["actions"]
+    got = [r for r in log["runs"][0]["results"] if r["ruleId"] == "p.r"][0]["properties"]["actions"]
+    assert got == want
+    assert want[0]["args"]["rate"] == 0.95 and want[0]["args"]["price"] == "59.00" and want[0]["args"]["wait"] == 7200

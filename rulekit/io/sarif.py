@@ -8,7 +8,6 @@ the run's `originalUriBaseIds`. Other files get absolute `file:` URIs. Columns c
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -22,7 +21,15 @@ from rulekit.io.summary import Summary
 from rulekit.io.suppressions import Suppressions, sarif_suppression
 from rulekit.resources import standard_policies
 from rulekit.ruledoc import RuleHelp
-from rulekit.runtime.report import Evidence, Report, RuleDescriptor, Violation, _action_dict, _evidence_dict
+from rulekit.runtime.report import (
+    Evidence,
+    Report,
+    RuleDescriptor,
+    Violation,
+    _action_dict,
+    _evidence_dict,
+    dumps_exact,
+)
 
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -278,6 +285,6 @@ def write_sarif(pairs: Iterable[Pair], out: TextIO, *, tool_version: str, rules:
     summary = Summary()
     doc = sarif_log(pairs, tool_version=tool_version, rules=rules, summary=summary, baseline=baseline,
                     suppressions=suppressions, helps=helps)
-    json.dump(doc, out, ensure_ascii=False, indent=2)
+    out.write(dumps_exact(doc, indent=2))  # action arguments keep exact numbers and ISO times, as in JSON output
     out.write("\n")
     return summary
