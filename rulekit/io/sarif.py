@@ -21,15 +21,8 @@ from rulekit.io.summary import Summary
 from rulekit.io.suppressions import Suppressions, sarif_suppression
 from rulekit.resources import standard_policies
 from rulekit.ruledoc import RuleHelp
-from rulekit.runtime.report import (
-    Evidence,
-    Report,
-    RuleDescriptor,
-    Violation,
-    _action_dict,
-    _evidence_dict,
-    dumps_exact,
-)
+from rulekit.runtime import report as _report
+from rulekit.runtime.report import Evidence, Report, RuleDescriptor, Violation, _action_dict, _evidence_dict
 
 SARIF_SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -285,6 +278,6 @@ def write_sarif(pairs: Iterable[Pair], out: TextIO, *, tool_version: str, rules:
     summary = Summary()
     doc = sarif_log(pairs, tool_version=tool_version, rules=rules, summary=summary, baseline=baseline,
                     suppressions=suppressions, helps=helps)
-    out.write(dumps_exact(doc, indent=2))  # action arguments keep exact numbers and ISO times, as in JSON output
+    out.write(_report.dumps_exact(doc, indent=2))  # action arguments keep exact numbers and ISO times, as in JSON output
     out.write("\n")
     return summary
