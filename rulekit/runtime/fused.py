@@ -34,28 +34,40 @@ class FusedSearch:
                 owners[g].append((slot, local))
         assert _ahocorasick_rs is not None
         search = _ahocorasick_rs.AhoCorasick(list(index_of)).find_matches_as_indexes
-        #: every overlapping occurrence of every fused key in an image (UnicodeEncodeError for lone surrogates, as
-        #: the matchers' own automata raise it), the last two images' kept
-        self.hits = LastTwo(lambda image: search(image, True))
-        self._owners = [tuple(o) for o in owners]
+        self._owners = owners_of = [tuple(o) for o in owners]
+
+        def parts(image: str) -> dict[int, _Hits] | None:
+            found = search(image, True)
+            if not found:
+                return None
+            by_slot: dict[int, _Hits] = {}
+            for g, start, end in found:
+                for slot, local in owners_of[g]:
+                    mine = by_slot.get(slot)
+                    if mine is None:
+                        by_slot[slot] = [(local, start, end)]
+                    else:
+                        mine.append((local, start, end))
+            return by_slot
+
+        #: an image's hits split by matcher (None: no hit), searched once per image; the last two images' kept.
+        #: Raises UnicodeEncodeError for lone surrogates, as the matchers' own automata do.
+        self.hits = LastTwo(parts)
 
     def search_for(self, slot: int) -> Callable[[str, bool], _Hits]:
         """Matcher `slot`'s search: the fused hits of its own keys."""
-        owners = self._owners
         hits = self.hits
 
         def search(image: str, overlapping: bool = True) -> _Hits:
-            found = hits(image)
-            if not found:
-                return []
-            return [(local, start, end) for g, start, end in found for s, local in owners[g] if s == slot]
+            by_slot = hits(image)
+            return [] if by_slot is None else list(by_slot.get(slot, ()))
 
         return search
 
     def find_for(self, slot: int, m: WordlistMatcher) -> Callable[..., list[Any]]:
-        """Matcher `slot`'s `find`, with the image and hit caches read inline: a text without hits of the mode costs
-        two identity checks after its first search."""
-        owners = self._owners
+        """Matcher `slot`'s `find`, with both slots of the image and hit caches read inline (a record's title and
+        description alternate): a text without hits of the matcher costs a few identity checks after its first
+        search."""
         hits = self.hits
         collect = m._collect
         images = m.images
@@ -66,16 +78,27 @@ class FusedSearch:
                 image = text
             else:
                 cached = images.first
-                image = cached[1] if cached[0] is text else images(text)
-            cached_hits = hits.first
-            try:
-                found = cached_hits[1] if cached_hits[0] is image else hits(image)
-            except UnicodeEncodeError:
-                return slow(text, field, category)
-            if not found:
+                if cached[0] is text:
+                    image = cached[1]
+                else:
+                    cached = images.second
+                    image = cached[1] if cached[0] is text else images(text)
+            cached = hits.first
+            if cached[0] is image:
+                by_slot = cached[1]
+            else:
+                cached = hits.second
+                if cached[0] is image:
+                    by_slot = cached[1]
+                else:
+                    try:
+                        by_slot = hits(image)
+                    except UnicodeEncodeError:
+                        return slow(text, field, category)
+            if by_slot is None:
                 return []
-            mine = [(local, start, end) for g, start, end in found for s, local in owners[g] if s == slot]
-            if not mine:
+            mine = by_slot.get(slot)
+            if mine is None:
                 return []
             return collect(text, image, mine, field, category)
 
