@@ -26,6 +26,7 @@ from rulekit.runtime.report import (
     dumps_exact,
     report_dict,
     report_json,
+    report_line,
 )
 from rulekit.runtime.value import NONE
 from tests.helpers import order, run_cli, write
@@ -63,6 +64,46 @@ def test_an_allowed_subject_s_templated_line_is_the_json_dumps_line(kind: str | 
     """Allowed reports are written from a template (with lone surrogates too: those go the json.dumps way)."""
     report = Report(kind=kind, id=rid, decision="allow", violations=[], errors=[])
     assert report_json(report) == dumps_exact(report_dict(report), separators=(",", ":"))
+
+
+_rules = st.sampled_from(["p.a", "p.b", "q.a"])  # few rules and names: the cached heads are read again
+_repeated = st.builds(Violation, rule=_rules, policy=st.sampled_from(["p", "q"]),
+                      severity=st.sampled_from(["error", "warning", "info"]), message=text,
+                      actions=st.lists(st.builds(Action, name=st.sampled_from(["x", "y"]), args=args), max_size=2),
+                      evidence=st.lists(evidence, max_size=2))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.builds(Report, kind=st.sampled_from(["order", "listing", None]), id=st.one_of(st.none(), text),
+                          decision=st.sampled_from(["allow", "review", "block"]),
+                          violations=st.lists(_repeated, max_size=3)), min_size=1, max_size=4))
+def test_lines_pieced_from_cached_heads_are_the_json_dumps_lines(batch: list[Report]) -> None:
+    for report in batch:
+        line = dumps_exact(report_dict(report), separators=(",", ":"))
+        assert report_json(report) == line
+        assert report_line(report) == (line + "\n").encode("utf-8")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.builds(Report, kind=st.one_of(st.none(), _with_surrogates), id=st.one_of(st.none(), _with_surrogates),
+                          decision=st.sampled_from(["allow", "review", "block"]), violations=st.lists(violations, max_size=1)),
+                max_size=4))
+def test_jsonl_written_as_bytes_is_the_text_written(batch: list[Report]) -> None:
+    """`write_jsonl` writes the bytes of a UTF-8 file itself; a text stream of another kind gets the same text."""
+    import io
+
+    from rulekit.io.formats import write_jsonl
+    from rulekit.io.readers import InputRecord
+
+    pairs = [(InputRecord("-", n + 1, {}, None, "json"), r) for n, r in enumerate(batch)]
+    text_out = io.StringIO()
+    write_jsonl(pairs, text_out)
+    raw = io.BytesIO()
+    file_out = io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace")
+    file_out.write("before\n")
+    write_jsonl(pairs, file_out)
+    file_out.flush()
+    assert raw.getvalue() == ("before\n" + text_out.getvalue()).encode("utf-8", "backslashreplace")
 
 
 def test_json_that_msgspec_cannot_write_goes_the_json_dumps_way() -> None:

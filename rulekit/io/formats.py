@@ -7,6 +7,8 @@ the caller can pick the exit code for `--fail-on` without a second pass.
 
 from __future__ import annotations
 
+import codecs
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import PurePath
 from typing import Any, TextIO
@@ -30,6 +32,7 @@ from rulekit.runtime.report import (  # noqa: F401 - report_dict and report_json
     dumps_exact,
     report_dict,
     report_json,
+    report_line,
 )
 
 _GITHUB_COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
@@ -57,10 +60,32 @@ def located(record: InputRecord, report: Report) -> Report:
 def write_jsonl(pairs: Iterable[Pair], out: TextIO) -> Summary:
     """One report per line, in input order, and nothing else."""
     summary = Summary()
-    for record, report in pairs:
+    raw = _utf8_bytes_of(out)
+    if raw is None:
+        for record, report in pairs:
+            summary.add(report)
+            out.write(report_json(located(record, report)) + "\n")  # one write a line
+        return summary
+    errors = out.errors or "strict"
+    write = raw.write
+    for record, report in pairs:  # the lines go to the buffer below the text layer as the UTF-8 they are built in
         summary.add(report)
-        out.write(report_json(located(record, report)) + "\n")  # one write a line
+        write(report_line(located(record, report), errors))
+    raw.flush()
     return summary
+
+
+def _utf8_bytes_of(out: TextIO) -> Any:
+    """The byte buffer under a UTF-8 text file (flushed, so what was written before stays before), or None: for a
+    stream of another encoding, a line-buffered one (a terminal sees each line as it comes), and where text files
+    end lines with something else than `\\n`."""
+    raw = getattr(out, "buffer", None)
+    encoding = getattr(out, "encoding", None)
+    if (raw is None or not isinstance(encoding, str) or codecs.lookup(encoding).name != "utf-8"
+            or getattr(out, "line_buffering", True) or os.linesep != "\n"):
+        return None
+    out.flush()
+    return raw
 
 
 def write_json(pairs: Iterable[Pair], out: TextIO) -> Summary:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -202,44 +202,86 @@ def report_json(report: Report, *, indent: int | None = None) -> str:
     the `json.dumps` way, which says what it is."""
     if indent is None:
         try:
-            return _compact(report)
+            return _compact(report).decode("utf-8")
         except (TypeError, ValueError, UnicodeEncodeError):  # a lone surrogate, an argument of no JSON type
             pass
     separators = (",", ":") if indent is None else (",", ": ")
     return dumps_exact(report_dict(report), indent=indent, separators=separators)
 
 
+def report_line(report: Report, errors: str = "strict") -> bytes:
+    """`report_json(report)` and a newline, as UTF-8 bytes (what a JSON lines file holds): built as bytes, never
+    decoded and encoded again; `errors` is the output's handler for what UTF-8 cannot hold (lone surrogates)."""
+    try:
+        return _compact(report) + b"\n"
+    except (TypeError, ValueError, UnicodeEncodeError):
+        return (dumps_exact(report_dict(report), separators=(",", ":")) + "\n").encode("utf-8", errors)
+
+
 _encode: Any = None
 
 
-def _compact(report: Report) -> str:
+def _compact(report: Report) -> bytes:
+    """The one-line JSON as UTF-8, pieced together from cached heads: a report's fixed part per kind, a
+    violation's per rule, an action's per name; msgspec encodes the rest (ids, messages, arguments)."""
     global _encode
     if _encode is None:
         import msgspec  # only for JSON output
 
         _encode = msgspec.json.Encoder().encode
         globals()["_Raw"] = msgspec.Raw
-    if not report.violations and not report.errors and report.decision == "allow":
-        # an allowed subject's line is a template: its kind's head, its id, the empty lists
-        head = _ALLOW_HEAD.get(report.kind)
-        if head is None:
-            head = _ALLOW_HEAD[report.kind] = '{"kind":' + _encode(report.kind).decode("utf-8") + ',"id":'
-        return head + _encode(report.id).decode("utf-8") + _ALLOW_TAIL
-    d = report_dict(report)
-    for v in d["violations"]:
-        for a in v["actions"]:
-            if a["args"]:
-                a["args"] = _exact(a["args"])
-    return _encode(d).decode("utf-8")  # type: ignore[no-any-return]
+    enc = _encode
+    kind, rid, decision, violations, errors = report
+    head = _REPORT_HEAD.get(kind) or _head(_REPORT_HEAD, kind, _report_head)
+    if not violations and not errors and decision == "allow":
+        return head + enc(rid) + _ALLOW_TAIL
+    parts = [head, enc(rid), b',"decision":', _DECISIONS.get(decision) or enc(decision), b',"violations":[']
+    for n, v in enumerate(violations):
+        rule, policy, severity, message, actions, evidence = v
+        key = (rule, policy, severity)
+        parts += (b"," if n else b"", _VIOLATION_HEAD.get(key) or _head(_VIOLATION_HEAD, key, _violation_head),
+                  enc(message), b',"actions":[')
+        for m, (name, args) in enumerate(actions):
+            parts += (b"," if m else b"", _ACTION_HEAD.get(name) or _head(_ACTION_HEAD, name, _action_head),
+                      enc(_exact(args) if args else args), b"}")
+        parts += (b'],"evidence":', enc([_evidence_dict(e) for e in evidence]) if evidence else b"[]", b"}")
+    parts += (b'],"errors":', enc([_error_dict(e) for e in errors]) if errors else b"[]", b"}")
+    return b"".join(parts)
+
+
+def _head(cache: dict[Any, bytes], key: Any, make: Callable[[Any], bytes]) -> bytes:
+    if len(cache) >= _HEADS:  # reports built by hand can name anything: the caches stay bounded
+        cache.clear()
+    head = cache[key] = make(key)
+    return head
+
+
+def _report_head(kind: str | None) -> bytes:
+    return b'{"kind":' + _encode(kind) + b',"id":'
+
+
+def _violation_head(key: tuple[str, str, str]) -> bytes:
+    rule, policy, severity = key
+    return b'{"rule":' + _encode(rule) + b',"policy":' + _encode(policy) + b',"severity":' + _encode(severity) + \
+        b',"message":'
+
+
+def _action_head(name: str) -> bytes:
+    return b'{"name":' + _encode(name) + b',"args":'
 
 
 _Raw: Any = None
 _INF = float("inf")
+_HEADS = 4096
 
-
-#: per kind, the start of an allowed report's line, up to its id
-_ALLOW_HEAD: dict[str | None, str] = {}
-_ALLOW_TAIL = ',"decision":"allow","violations":[],"errors":[]}'
+#: the fixed parts of a line: a report's start up to its id, per kind; a violation's up to its message, per (rule,
+#: policy, severity); an action's up to its arguments, per name
+_REPORT_HEAD: dict[Any, bytes] = {}
+_VIOLATION_HEAD: dict[Any, bytes] = {}
+_ACTION_HEAD: dict[Any, bytes] = {}
+_ALLOW_TAIL = b',"decision":"allow","violations":[],"errors":[]}'
+_DECISIONS = {d: f'"{d}"'.encode() for d in ("allow", "review", "block")}
+_PLAIN = frozenset({str, int, bool, type(None)})
 
 
 def _exact(value: Any) -> Any:
@@ -252,7 +294,10 @@ def _exact(value: Any) -> Any:
             raise ValueError("not a JSON number")  # json.dumps writes NaN, msgspec null: keep json.dumps's
         return value
     if cls is dict:
-        return {k: _exact(v) for k, v in value.items()}
+        for v in value.values():
+            if v.__class__ not in _PLAIN:
+                return {k: _exact(v) for k, v in value.items()}
+        return value  # strings, integers, booleans and nulls only: msgspec writes them as they are
     if cls is list or cls is tuple:
         return [_exact(v) for v in value]
     if isinstance(value, Decimal):
