@@ -113,15 +113,13 @@ def fold(text: str) -> str:
     # compose with a neighbour are their own NFKC form alone), so fold(c) is c.casefold() for each of the
     # others. A fraction of the cost of a per-code-point translate, which stays the answer otherwise.
     if _unstable_rx is not None:
-        part = _unstable_rx.sub(_nfkc_of, text)
+        part = text
+        for ch in set(_unstable_rx.findall(text)):  # an NFKC form holds no unstable code point: the order is free
+            part = part.replace(ch, _UNSTABLE[ch])
         if _is_normalized("NFKC", part):
             return part.casefold()
     _learn_unstable(text)
     return text.translate(FOLD_TABLE)
-
-
-def _nfkc_of(m: re.Match[str]) -> str:
-    return _UNSTABLE[m[0]]
 
 
 _compiled_count = 0

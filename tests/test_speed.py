@@ -17,10 +17,10 @@ from rulekit import cache
 from rulekit.checker.lints import repetitions
 from rulekit.loader import parse_cached
 from rulekit.runtime.fused import fuse
-from rulekit.runtime.matcher import NORMALIZED_IMAGES, WordlistMatcher
+from rulekit.runtime.matcher import NORMALIZED_IMAGES, WordlistMatcher, _evasive_owners
 from rulekit.runtime.regexes import TimedRegex, regex_search
 from rulekit.syntax.parser import parse
-from rulekit.wordlist import fold
+from rulekit.wordlist import evasive_image, fold
 from tests.helpers import REPO
 
 ALPHABET = "ab最高第一Ａ，Ｂ ß.新-"
@@ -84,6 +84,16 @@ def test_fold_is_the_per_code_point_image(texts: list[str]) -> None:
     casefold(NFKC(c)) per code point, concatenated, whatever it has learned from the texts before."""
     for text in texts:
         assert fold(text) == "".join(unicodedata.normalize("NFKC", c).casefold() for c in text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=FOLD_ALPHABET + " _-.【】\t\u00ad", max_size=20))
+def test_evasive_offset_map_is_the_per_code_point_one(text: str) -> None:
+    """The evasive offset map cut from a range (when folding keeps each character one) is the per-code-point map:
+    for each character of the evasive image, the index of the character that made it."""
+    owner = [i for i, c in enumerate(text) for _ in evasive_image(c)]
+    assert _evasive_owners(text) == owner
+    assert len(owner) == len(evasive_image(text))
 
 
 def test_fold_stays_exact_while_it_learns_every_unstable_code_point() -> None:

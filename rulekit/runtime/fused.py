@@ -106,13 +106,18 @@ class FusedSearch:
 
 
 def fuse(matchers: Sequence[WordlistMatcher]) -> int:
-    """Give matchers of one image (mode and variants) that use ahocorasick_rs one fused automaton per image; returns
-    how many automata were fused away. An image with a single such matcher is left as it is. A matcher with pattern
-    entries reads the fused hits through its own `find`, which runs the patterns."""
-    by_mode: dict[tuple[str, bool], list[WordlistMatcher]] = {}
+    """Give matchers of one mode that use ahocorasick_rs one fused automaton; returns how many automata were fused
+    away. A mode with a single such matcher is left as it is. A matcher with pattern entries reads the fused hits
+    through its own `find`, which runs the patterns.
+
+    Matchers with and without `variants traditional` share the automaton though their images differ: the hits are
+    split by matcher per image, so each reads only its own keys' hits in its own image, and a text without
+    traditional characters (whose simplified image is the image itself, the same object) is searched once for all.
+    """
+    by_mode: dict[str, list[WordlistMatcher]] = {}
     for m in matchers:
         if m.automaton == "ahocorasick_rs" and m.keys:
-            by_mode.setdefault(m.image_key, []).append(m)
+            by_mode.setdefault(m.image_key[0], []).append(m)
     saved = 0
     for group in by_mode.values():
         if len(group) < 2 or _ahocorasick_rs is None:

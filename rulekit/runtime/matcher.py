@@ -402,7 +402,7 @@ class WordlistMatcher:
         mode = self._mode
         owner: list[int] | None = None
         if mode == _EVASIVE or (mode != _EXACT and len(image) != len(text)):
-            owner = _owners(text, EVASIVE_TABLE if mode == _EVASIVE else FOLD_TABLE)
+            owner = EVASIVE_OWNERS(text) if mode == _EVASIVE else _owners(text, FOLD_TABLE)
         key_entry = self._key_entry
         key_allow = self._key_allow
         found: list[tuple[int, int, int]] = []  # (start, -end, key index): the report order
@@ -465,6 +465,24 @@ class WordlistMatcher:
             if scope is None or scope.applies(category):
                 out.append(f)
         return out
+
+
+def _evasive_owners(text: str) -> list[int]:
+    """`_owners(text, EVASIVE_TABLE)`: when folding keeps every character one character (the usual text), the
+    evasive image drops the folded text's non-letters and non-digits and keeps the rest, so the map is the indexes
+    of the text without the runs `[\\W_]` finds, cut out of a range in C; otherwise character by character."""
+    folded = NORMALIZED_IMAGES(text)
+    if len(folded) != len(text):
+        return _owners(text, EVASIVE_TABLE)
+    owner = list(range(len(text)))
+    for run in reversed(list(_SEPARATOR_RUNS.finditer(folded))):
+        del owner[run.start() : run.end()]
+    return owner
+
+
+_SEPARATOR_RUNS = re.compile(r"[\W_]+")  # exactly the characters outside L* and N* (wordlist._SEPARATORS)
+#: the offset maps of evasive images, by the text's identity (the matchers of a mode map the same title)
+EVASIVE_OWNERS = LastTwo(_evasive_owners)
 
 
 def _owners(text: str, table: dict[int, str]) -> list[int]:
