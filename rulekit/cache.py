@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copyreg
+import gc
 import hashlib
 import io
 import marshal
@@ -10,7 +11,9 @@ import os
 import pickle
 import sys
 import tempfile
+from collections import deque
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from types import CodeType, MappingProxyType
 from typing import Any
@@ -70,11 +73,16 @@ def _load(kind: str, key: str, decode: Any) -> Any | None:
     if not data.startswith(header):
         _drop(path)
         return None
+    collecting = gc.isenabled()
+    gc.disable()  # loading builds thousands of objects and frees none: no collection can find garbage meanwhile
     try:
         return decode(data[len(header):])
     except Exception:  # noqa: BLE001 - a corrupt or foreign file is rebuilt, never trusted
         _drop(path)
         return None
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def compiled(source: str, filename: str) -> CodeType:
@@ -94,9 +102,63 @@ def _proxy(d: dict[Any, Any]) -> MappingProxyType[Any, Any]:
 
 
 class _Pickler(pickle.Pickler):
-    """Pickles read-only mappings (the checked program's) as the dicts they show, read-only again when loaded."""
+    """Pickles read-only mappings (the checked program's) as the dicts they show, read-only again when loaded, and
+    frozen slotted dataclasses (the syntax tree's nodes) as their class and field values (`_slotted`)."""
 
     dispatch_table = {**copyreg.dispatch_table, MappingProxyType: lambda m: (_proxy, (dict(m),))}
+
+    def reducer_override(self, obj: Any) -> Any:
+        cls = obj.__class__
+        if _slots_of(cls) is None:
+            return NotImplemented
+        return (_slotted, (cls, tuple(getattr(obj, name) for name in _SLOT_NAMES[cls])))
+
+
+#: per class, its fields' slot descriptors (None: not a frozen slotted dataclass pickled as its field values)
+_SLOTS: dict[type, tuple[Any, ...] | None] = {}
+_SLOT_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _slots_of(cls: type) -> tuple[Any, ...] | None:
+    try:
+        return _SLOTS[cls]
+    except KeyError:
+        pass
+    found = None
+    params = getattr(cls, "__dataclass_params__", None)
+    slots = cls.__dict__.get("__slots__") if isinstance(cls, type) else None
+    if params is not None and params.frozen and slots is not None and cls.__reduce__ is object.__reduce__ and \
+            cls.__reduce_ex__ is object.__reduce_ex__:
+        import dataclasses
+
+        names = tuple(f.name for f in dataclasses.fields(cls))
+        descriptors = tuple(cls.__dict__.get(n) for n in names)
+        if all(type(d) is _MEMBER for d in descriptors):
+            _SLOT_NAMES[cls] = names
+            found = descriptors
+    _SLOTS[cls] = found
+    return found
+
+
+class _Probe:
+    __slots__ = ("slot",)
+
+
+_MEMBER = type(_Probe.slot)  # the type of a slot's descriptor
+_set_member = _MEMBER.__set__  # (descriptor, object, value): sets the slot, past a frozen class's __setattr__
+_consume = deque(maxlen=0).extend
+_new_object = object.__new__
+
+
+def _slotted(cls: type, values: tuple[Any, ...]) -> Any:
+    """A frozen slotted dataclass from its field values, each set through its slot in one C loop: the dataclass's
+    own `__setstate__` looks its fields up again for every object (most of loading a checked program)."""
+    slots = _SLOTS.get(cls) or _slots_of(cls)
+    if slots is None or len(slots) != len(values):
+        raise pickle.UnpicklingError(f"{cls.__qualname__} no longer has the fields it was stored with")
+    obj = _new_object(cls)
+    _consume(map(_set_member, slots, repeat(obj), values))
+    return obj
 
 
 def store(kind: str, key: str, value: Any) -> None:

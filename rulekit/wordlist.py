@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rulekit.categories import CategoryScope, parse_scope
-from rulekit.runtime.patterns import is_pattern, pattern_problem
+from rulekit.runtime.patterns import char_class, is_pattern, pattern_problem
 
 __all__ = [
     "MODES",
@@ -136,15 +136,7 @@ def _learn_unstable(text: str) -> None:
     _UNSTABLE.update(new)
     if len(_UNSTABLE) > 64 and len(_UNSTABLE) < _compiled_count * 3 // 2:
         return
-    points = sorted(map(ord, _UNSTABLE))
-    ranges: list[list[int]] = []
-    for cp in points:
-        if ranges and cp == ranges[-1][1] + 1:
-            ranges[-1][1] = cp
-        else:
-            ranges.append([cp, cp])
-    body = "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
-    _unstable_rx = re.compile(f"[{body}]")
+    _unstable_rx = re.compile(char_class(map(ord, _UNSTABLE)))
     _compiled_count = len(_UNSTABLE)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rulekit import cache
+from rulekit.diagnostics import Span
 from rulekit.checker.lints import repetitions
 from rulekit.loader import parse_cached
 from rulekit.runtime.fused import fuse
@@ -151,6 +153,46 @@ def test_parse_cache_hits_misses_and_survives_corruption(tmp_path: Path, monkeyp
         assert parse_cached(text, "p.rule")[0] == first[0]
         parsed[0].write_bytes(cache._MAGIC + b"0" * 64 + b"\n" + b"\x80\x04N.")
         assert parse_cached(text, "p.rule")[0] == first[0]
+    finally:
+        cache.cache_dir.cache_clear()
+
+
+def _spans(value: object, seen: set[int] | None = None) -> list[object]:
+    """Every span in a tree of dataclasses, tuples, lists and dicts, in order (spans take no part in equality)."""
+    import dataclasses
+
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return []
+    seen.add(id(value))
+    if isinstance(value, Span):
+        return [value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [s for f in dataclasses.fields(value) for s in _spans(getattr(value, f.name), seen)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _spans(v, seen)]
+    if isinstance(value, dict) or type(value).__name__ == "mappingproxy":
+        return [s for v in value.values() for s in _spans(v, seen)]  # type: ignore[attr-defined]
+    return []
+
+
+def test_a_checked_program_comes_back_from_the_cache_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Frozen slotted dataclasses are stored as their field values and set slot by slot when loaded: the bundled
+    program comes back equal, spans (which equality ignores) included, and its classes are the same."""
+    from rulekit.loader import load_program
+    from rulekit.resources import standard_policies
+
+    monkeypatch.setenv(cache.ENV_DIR, str(tmp_path / "cache"))
+    cache.cache_dir.cache_clear()
+    try:
+        built = load_program([standard_policies()])
+        loaded = load_program([standard_policies()])
+        assert loaded is not built and loaded == built
+        assert _spans(loaded) == _spans(built) and len(_spans(built)) > 1000
+        assert [type(p) for p in loaded.policies] == [type(p) for p in built.policies]
+        for program in (built, loaded):  # read-only alike (a frozen slotted class of 3.11 raises TypeError)
+            with pytest.raises((dataclasses.FrozenInstanceError, TypeError)):
+                program.policies[0].rules[0].name = "x"  # type: ignore[misc]
     finally:
         cache.cache_dir.cache_clear()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import re._constants as sre_c  # noqa: PLC2701 - the stdlib parser is the only full reader of regex structure
 import re._parser as sre_parse  # noqa: PLC2701
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,3 +93,16 @@ class Pattern:
     def hits(self, image: str) -> list[tuple[int, int, int]]:
         """Every (overlapping) occurrence in the image, as automaton hits `(key, start, end)`."""
         return [(self.key, m.start(), m.end()) for m in self.rx.finditer(image, overlapped=True) if m.end() > m.start()]
+
+
+def char_class(points: Iterable[int]) -> str:
+    """A regex character class (for `re`) matching exactly the code points, consecutive ones written as ranges: a
+    shorter pattern, compiled faster, for sets of thousands."""
+    ranges: list[list[int]] = []
+    for cp in sorted(set(points)):
+        if ranges and cp == ranges[-1][1] + 1:
+            ranges[-1][1] = cp
+        else:
+            ranges.append([cp, cp])
+    return "[" + "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+                         for a, b in ranges) + "]"
