@@ -392,3 +392,31 @@ def test_the_summary_counts_what_a_naive_count_counts(drawn: list[Report]) -> No
         for v in r.violations:
             first.setdefault(v.rule, v.severity)
     assert summary.severities == first
+
+
+_controls = st.text(alphabet=st.sampled_from("ab 最高，\x07\x08\x0b\x0c\r\t\x1b!"), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.builds(Report, kind=st.just("order"), id=_controls, decision=st.sampled_from(["review", "block"]),
+                 violations=st.lists(st.builds(Violation, rule=st.just("p.r"), policy=st.just("p"),
+                                               severity=st.sampled_from(["error", "warning", "info"]),
+                                               message=_controls), min_size=1, max_size=2)))
+def test_plain_text_lines_are_what_rich_prints_without_colour(report: Report) -> None:
+    """Text output without colour writes each record's lines itself: the same characters rich would print."""
+    import io
+
+    from rich.console import Console
+    from rich.text import Text
+
+    from rulekit.io.readers import InputRecord
+    from rulekit.io.text import _record_lines, write_text
+
+    record = InputRecord("f.jsonl", 3, {}, None, "json")
+    lines = _record_lines(record, report, {"p.r": "标题"})
+    out = io.StringIO()
+    Console(file=out, force_terminal=False, no_color=True, width=120, highlight=False, emoji=False,
+            markup=False).print(Text("\n").join(Text.assemble(*line) for line in lines), soft_wrap=True)
+    written = io.StringIO()
+    write_text([(record, report)], written, color=False, rule_titles={"p.r": "标题"})
+    assert written.getvalue().startswith(out.getvalue() + "\n")  # then the totals

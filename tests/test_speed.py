@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rulekit import cache
-from rulekit.diagnostics import Span
 from rulekit.checker.lints import repetitions
+from rulekit.diagnostics import Span
 from rulekit.loader import parse_cached
 from rulekit.runtime.fused import fuse
 from rulekit.runtime.matcher import NORMALIZED_IMAGES, WordlistMatcher, _evasive_owners

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TextIO
 
@@ -27,8 +28,9 @@ def _args_text(args: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
-#: What rich strips from text it is given (rich.control.STRIP_CONTROL_CODES): the plain output strips the same.
-_STRIP = {c: None for c in (7, 8, 11, 12, 13)}
+#: What rich strips from text it is given (rich.control.STRIP_CONTROL_CODES): the plain output strips the same
+#: (a regex scan: `str.translate` looks every character of a Chinese message up in a dict).
+_STRIP = re.compile("[\x07\x08\x0b\x0c\x0d]")
 
 Line = list[tuple[str, str]]  # (text, style) pieces
 
@@ -64,7 +66,7 @@ def _record_lines(record: InputRecord, report: Report, rule_titles: Mapping[str,
 
 def _plain(lines: list[Line]) -> str:
     """The lines as rich would print them without colour, and never folded."""
-    return "".join("".join(t for t, _ in line) + "\n" for line in lines).translate(_STRIP)
+    return _STRIP.sub("", "".join("".join(t for t, _ in line) + "\n" for line in lines))
 
 
 def write_text(pairs: Iterable[Pair], out: TextIO, *, color: bool, rule_titles: Mapping[str, str],
@@ -89,10 +91,11 @@ def write_text(pairs: Iterable[Pair], out: TextIO, *, color: bool, rule_titles: 
             allowed += 1
             continue
         lines = _record_lines(record, report, rule_titles)
-        if color:  # one print per record: rich's cost is per call
+        plain = None if color else _plain(lines)
+        if plain is None or "\t" in plain:  # one print per record: rich's cost is per call (it expands tabs)
             console.print(Text("\n").join(Text.assemble(*line) for line in lines), soft_wrap=True)
         else:  # without colour a line is its plain text (soft wrap: never folded), written as it is
-            out.write(_plain(lines))
+            out.write(plain)
     if not quiet:
         if allowed:
             noun = "record" if allowed == 1 else "records"
