@@ -420,3 +420,33 @@ def test_plain_text_lines_are_what_rich_prints_without_colour(report: Report) ->
     written = io.StringIO()
     write_text([(record, report)], written, color=False, rule_titles={"p.r": "标题"})
     assert written.getvalue().startswith(out.getvalue() + "\n")  # then the totals
+
+
+_json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-10**30, 10**30), st.text(max_size=6),
+              st.decimals(allow_nan=False, allow_infinity=False, places=4, min_value=-10**9, max_value=10**9)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=4), inner, max_size=3)),
+    max_leaves=8)
+_lines = st.one_of(
+    st.dictionaries(st.text(max_size=5), _json_values, max_size=4).map(
+        lambda d: json.dumps(d, ensure_ascii=False, default=str)),
+    st.dictionaries(st.text(max_size=5), _json_values, max_size=4).map(lambda d: json.dumps(d, default=str)),
+    st.sampled_from(['{"a": 1,}', '{"a": NaN}', '[1, 2]', '"x"', "", "   ", '{"a": 1e999999}', '{"a": "\\ud800"}',
+                     '\ufeff{"a": 1}', '{"a": 1} x', '{"n": ' + "9" * 5000 + "}", '{"s": "' + "字" * 1500 + '"}']))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_lines, min_size=1, max_size=6), st.sampled_from(["\n", "\r\n"]))
+def test_json_lines_read_in_one_step_are_the_records_of_the_steps(lines: list[str], end: str) -> None:
+    """Lines of bytes take a one-step path when they are the usual kind; lines given as text take the general
+    steps. Both give the same records, errors and texts."""
+    as_bytes = [(line + end).encode("utf-8", "surrogatepass") for line in lines]
+    as_text = [line + end for line in lines]
+    fast = list(readers._read_json_lines("f.jsonl", as_bytes, 1))
+    steps = list(readers._read_json_lines("f.jsonl", as_text, 1))
+    assert fast == steps
+
+
+def test_a_bad_utf8_line_is_reported_by_the_steps() -> None:
+    got = list(readers._read_json_lines("f.jsonl", [b'{"a": 1}\n', b'{"a": "\xff"}\n'], 1))
+    assert got[0].data == {"a": 1} and got[1].data is None and "not valid UTF-8" in (got[1].error or "")
