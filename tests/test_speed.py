@@ -25,7 +25,7 @@ from rulekit.syntax.parser import parse
 from rulekit.wordlist import evasive_image, fold
 from tests.helpers import REPO
 
-ALPHABET = "ab最高第一Ａ，Ｂ ß.新-"
+ALPHABET = "ab最高第一Ａ，Ｂ ß.新-產产門门"
 words = st.text(alphabet=ALPHABET, min_size=1, max_size=4).filter(lambda w: w.strip() and fold(w).strip())
 texts = st.text(alphabet=ALPHABET + "xyz", max_size=30)
 
@@ -37,15 +37,20 @@ def _key(m: object) -> tuple[object, ...]:
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.lists(words, min_size=1, max_size=5, unique=True),
                           st.lists(words, max_size=2, unique=True),
-                          st.sampled_from(["exact", "normalized", "evasive"])), min_size=2, max_size=5),
+                          st.sampled_from(["exact", "normalized", "evasive"]),
+                          st.sampled_from([(), ("traditional",)]),
+                          st.booleans()), min_size=2, max_size=5),
        st.lists(texts, min_size=1, max_size=6))
-def test_fused_automata_find_what_each_wordlist_finds_alone(lists: list[tuple[list[str], list[str], str]],
-                                                            samples: list[str]) -> None:
+def test_fused_automata_find_what_each_wordlist_finds_alone(
+        lists: list[tuple[list[str], list[str], str, tuple[str, ...], bool]], samples: list[str]) -> None:
+    """Lists of one mode share an automaton, with and without `variants traditional` (their images differ when a
+    text has traditional characters), pattern entries among them: each finds what it finds alone."""
     def build() -> list[WordlistMatcher]:
         out = []
-        for entries, allow, mode in lists:
+        for entries, allow, mode, variants, pattern in lists:
             try:
-                out.append(WordlistMatcher(entries, [a for a in allow if a not in entries], mode))
+                out.append(WordlistMatcher([*entries, *(["re:最[高新]"] if pattern else [])],
+                                           [a for a in allow if a not in entries], mode, variants=variants))
             except ValueError:
                 continue
         return out
