@@ -10,7 +10,6 @@ import marshal
 import os
 import pickle
 import sys
-import tempfile
 from collections import deque
 from functools import lru_cache
 from itertools import repeat
@@ -180,6 +179,7 @@ def _write(kind: str, key: str, payload: bytes) -> None:
     folder = d / kind
     try:
         folder.mkdir(exist_ok=True)
+        import tempfile  # only when writing
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
     except OSError:
         return

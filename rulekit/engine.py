@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 
 from rulekit.checker import Program
 from rulekit.compiler import KindPlan, Plan, compile_program
-from rulekit.explain import Explanation, explain
 from rulekit.intake import Intake
 from rulekit.limits import DEFAULT as DEFAULT_LIMITS
 from rulekit.limits import Limits
@@ -21,6 +20,7 @@ from rulekit.selection import selected
 from rulekit.stream import Stream
 
 if TYPE_CHECKING:
+    from rulekit.explain import Explanation
     from rulekit.records.models import ModelBuilder, RecordModel
 
 __all__ = ["Engine", "Stream", "invalid_report", "load"]
@@ -127,6 +127,8 @@ class Engine:
         engine evaluates afterwards. With a stream of this engine the subject is pushed into it, as `push` would
         (it joins its windows), so window values are the ones that stream's earlier subjects give.
         `rules` (rule or policy ids) limits which rules are explained; every rule is still evaluated."""
+        from rulekit.explain import explain  # only for explanations
+
         return explain(self.compiled, self.intake, record, kind=kind, now=now, stream=stream, rules=rules)
 
 

@@ -445,6 +445,10 @@ def test_json_lines_read_in_one_step_are_the_records_of_the_steps(lines: list[st
     fast = list(readers._read_json_lines("f.jsonl", as_bytes, 1))
     steps = list(readers._read_json_lines("f.jsonl", as_text, 1))
     assert fast == steps
+    # without keep_raw a record read in one step holds no text; everything else is the same
+    lean = list(readers._read_json_lines("f.jsonl", as_bytes, 1, keep_raw=False))
+    assert [(r.line, r.data, r.error) for r in lean] == [(r.line, r.data, r.error) for r in steps]
+    assert all(r.raw is None or r.raw == s.raw for r, s in zip(lean, steps, strict=True))
 
 
 def test_a_bad_utf8_line_is_reported_by_the_steps() -> None:

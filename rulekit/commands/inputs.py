@@ -30,6 +30,7 @@ class Inputs:
     encoding: str | None = None  # None: the adapter's, else UTF-8
     input_format: str | None = None
     sheet: str | None = None
+    keep_raw: bool = True  # JSON lines keep their text (`--fix` and SARIF read it)
 
     @property
     def absent(self) -> dict[str, list[str]] | None:
@@ -75,7 +76,8 @@ class Inputs:
         """The records of one input file (through the adapter, when there is one)."""
         encoding = self.encoding or (self.adapter.encoding if self.adapter is not None else "utf-8")
         sheet = self.sheet or (self.adapter.sheet if self.adapter is not None else None)
-        raw = read_records(path, stdin=sys.stdin, encoding=encoding, input_format=self.input_format, sheet=sheet)
+        raw = read_records(path, stdin=sys.stdin, encoding=encoding, input_format=self.input_format, sheet=sheet,
+                           keep_raw=self.keep_raw)
         if self.adapter is None:
             return raw
         assert registry is not None
@@ -148,9 +150,11 @@ def push_input(engine: Any, stream: Any, rec: InputRecord, subject: str | None, 
     if rec.data is None:
         return invalid_report(subject, rec.record_id, rec.error or "unreadable record")
     data, kind, problem = typed_input(engine, rec, subject)
-    rid = rec.data.get("id")
-    rep = stream.push(data, kind=kind) if problem is None else \
-        invalid_report(kind, rid if isinstance(rid, str) else None, problem)
+    if problem is None:
+        rep = stream.push(data, kind=kind)
+    else:
+        rid = rec.data.get("id")
+        rep = invalid_report(kind, rid if isinstance(rid, str) else None, problem)
     if rep.kind is None and not adapted:
         from rulekit.adapters.sniff import suggest  # only for a record of no known kind
         hint = suggest(rec.data, rec.format)

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rulekit import __version__
 from rulekit.commands.common import (
@@ -29,14 +29,14 @@ from rulekit.commands.inputs import Inputs, inputs_of, push_input, typed_input  
 from rulekit.io.baseline import Baseline, BaselineError, finding, write_baseline
 from rulekit.io.formats import write_reports
 from rulekit.io.readers import InputRecord
-from rulekit.io.sarif import display_path
 from rulekit.io.summary import RunInfo
-from rulekit.io.suppressions import SuppressionError, Suppressions
 from rulekit.paths import expand
-from rulekit.ruledoc import all_help
 from rulekit.runtime.report import Report
 from rulekit.suggest import did_you_mean
 from rulekit.values import PLATFORM_TZ
+
+if TYPE_CHECKING:  # only with a suppressions file
+    from rulekit.io.suppressions import Suppressions
 
 INPUT_SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv", ".xlsx")
 
@@ -84,6 +84,7 @@ def run(a: argparse.Namespace) -> int:
     select, ignore = selection(a, config)
     limits = limits_of(config, a.limit)
     inputs = inputs_of(a)
+    inputs.keep_raw = a.format == "sarif" or bool(a.fix)  # what reads a JSON line's text
     if inputs.adapter is not None and a.fix:
         raise UsageError("--fix rewrites JSON lines; it cannot rewrite what an adapter reads")
     engine = load_engine(policy_paths(a.policies, config), lateness, select=select, ignore=ignore,
@@ -133,7 +134,7 @@ def run(a: argparse.Namespace) -> int:
             why = parallel.why_not(engine, a, inputs, files)
             if why is None:
                 job = parallel.Job(a.subject, now, lateness, keep_data=a.format in ("html", "sarif") or bool(a.fix),
-                                   keep_raw=a.format == "sarif" or bool(a.fix), limits=limits,
+                                   keep_raw=inputs.keep_raw, limits=limits,
                                    load={"paths": policy_paths(a.policies, config), "lateness": lateness,
                                          "select": select, "ignore": ignore, "severity": config.severity,
                                          "absent": inputs.absent})
@@ -165,7 +166,7 @@ def run(a: argparse.Namespace) -> int:
             summary = write_reports(a.format, pairs, out, rules=engine.rules(), tool_version=__version__,
                                     color=use_color(a.color, out), verbose=a.verbose, run=run, baseline=baseline,
                                     suppressions=suppressions, statistics=a.statistics, quiet=a.quiet,
-                                    helps=all_help(engine.program, display_path) if a.format == "sarif" else None)
+                                    helps=_sarif_help(engine) if a.format == "sarif" else None)
         if a.write_baseline:
             n = write_baseline(Path(a.write_baseline), written)
             if not a.quiet:
@@ -257,10 +258,20 @@ def _recording(pairs: Iterator[tuple[InputRecord, Report]], into: list[Any]) -> 
         yield record, report
 
 
+def _sarif_help(engine: Any) -> Any:
+    """The help of every rule, for SARIF (imported only for SARIF output)."""
+    from rulekit.io.sarif import display_path
+    from rulekit.ruledoc import all_help
+
+    return all_help(engine.program, display_path)
+
+
 def _suppressions(path: str | None, today: Any) -> Suppressions | None:
     """The suppressions file of the run, its expired entries named on stderr."""
     if path is None:
         return None
+    from rulekit.io.suppressions import SuppressionError, Suppressions  # only with a suppressions file
+
     try:
         s = Suppressions.load(Path(path))
     except SuppressionError as e:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -46,6 +45,7 @@ def write_baseline(path: Path, findings: Iterable[tuple[Finding, str]]) -> int:
     rows = sorted({(f, m) for f, m in findings})
     doc = {"format": FORMAT, "version": VERSION, "findings": [
         {"rule": f[0], "kind": f[1], "id": f[2], "evidence": f[3], "message": m} for f, m in rows]}
+    import tempfile  # only when writing
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         json.dump(doc, out, ensure_ascii=False, indent=1)

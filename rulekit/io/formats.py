@@ -11,15 +11,11 @@ import codecs
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import PurePath
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from rulekit.io.baseline import Baseline
 from rulekit.io.pairs import INVALID_INPUT_RULE, Pair, where
 from rulekit.io.readers import STDIN_NAME, InputRecord
-from rulekit.io.sarif import write_sarif
 from rulekit.io.summary import RunInfo, Summary
-from rulekit.io.suppressions import Suppressions
-from rulekit.ruledoc import RuleHelp
 from rulekit.runtime.report import (  # noqa: F401 - report_dict and report_json are re-exported
     Action,
     EvalError,
@@ -34,6 +30,19 @@ from rulekit.runtime.report import (  # noqa: F401 - report_dict and report_json
     report_json,
     report_line,
 )
+
+if TYPE_CHECKING:  # SARIF, baselines, suppressions and rule help are imported by the runs that use them
+    from rulekit.io.baseline import Baseline
+    from rulekit.io.suppressions import Suppressions
+    from rulekit.ruledoc import RuleHelp
+
+
+def write_sarif(pairs: Iterable[Pair], out: TextIO, **options: Any) -> Summary:
+    """SARIF 2.1.0 (rulekit.io.sarif)."""
+    from rulekit.io.sarif import write_sarif as write
+
+    return write(pairs, out, **options)  # type: ignore[no-any-return]
+
 
 _GITHUB_COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 

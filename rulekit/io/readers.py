@@ -156,11 +156,13 @@ def input_format_of(path: str, input_format: str | None = None) -> str | None:
 
 
 def read_records(path: str, stdin: TextIO | None = None, *, encoding: str = "utf-8", input_format: str | None = None,
-                 sheet: str | None = None) -> Iterator[InputRecord]:
+                 sheet: str | None = None, keep_raw: bool = True) -> Iterator[InputRecord]:
     """The records of `path` (`-` reads `stdin`, default `sys.stdin`), one per input record, in order.
 
     `encoding` applies to CSV; `input_format` overrides the extension (and sniffing of standard input);
-    `sheet` names the sheet of an XLSX workbook (default: the first)."""
+    `sheet` names the sheet of an XLSX workbook (default: the first). Without `keep_raw` a JSON line's record need
+    not hold its text (`InputRecord.raw`, which `--fix` and SARIF columns read): the usual line is then never
+    decoded to text at all."""
     fmt = input_format_of(path, input_format)
     if path == "-":
         stream: IO[Any] = stdin if stdin is not None else sys.stdin
@@ -173,8 +175,8 @@ def read_records(path: str, stdin: TextIO | None = None, *, encoding: str = "utf
         if fmt == "json":
             return _json_document(STDIN_NAME, source.read())
         if fmt == "jsonl":
-            return _read_json_lines(STDIN_NAME, source, 1)
-        return _read_sniffed(STDIN_NAME, source, close=False, owner=stream)
+            return _read_json_lines(STDIN_NAME, source, 1, keep_raw)
+        return _read_sniffed(STDIN_NAME, source, close=False, owner=stream, keep_raw=keep_raw)
     if fmt == "xlsx":
         open(path, "rb").close()  # a missing or unreadable file raises OSError now, as for the other formats
         return read_xlsx(path, path, sheet)
@@ -182,10 +184,10 @@ def read_records(path: str, stdin: TextIO | None = None, *, encoding: str = "utf
     if fmt == "json":
         return _read_json_file(path, handle)
     if fmt == "jsonl":
-        return _closing(handle, _read_json_lines(path, handle, 1))
+        return _closing(handle, _read_json_lines(path, handle, 1, keep_raw))
     if fmt == "csv":
         return read_csv(path, handle, encoding)
-    return _read_sniffed(path, handle, close=True)
+    return _read_sniffed(path, handle, close=True, keep_raw=keep_raw)
 
 
 def _bytes_of(stream: IO[Any]) -> IO[bytes]:
@@ -247,21 +249,23 @@ def _decode_line(raw: bytes | str, line: int, first: bool) -> str:
 # --- JSON lines ------------------------------------------------------------------------------
 
 
-def _read_json_lines(source: str, lines: Iterable[bytes | str], first_line: int) -> Iterator[InputRecord]:
+def _read_json_lines(source: str, lines: Iterable[bytes | str], first_line: int, keep_raw: bool = True
+                     ) -> Iterator[InputRecord]:
     fast = _FAST_DECODER.decode
     for number, raw in enumerate(lines, start=first_line):
         # The usual line, in one step: UTF-8 bytes of a JSON object msgspec reads, within the limits, not the first
-        # line (whose BOM is dropped), without a `\u` escape (which may hide a lone surrogate). msgspec reads the
-        # bytes themselves (given the text it would encode it again). Any other line takes the steps below, which
-        # say what is wrong with it; a line they accept gives the same record either way.
+        # line (whose BOM is dropped), without a `\\u` escape (which may hide a lone surrogate). msgspec reads the
+        # bytes themselves (given the text it would encode it again) and refuses any that are not UTF-8, so the text
+        # is decoded only when the record keeps it. Any other line takes the steps below, which say what is wrong
+        # with it; a line they accept gives the same record either way.
         if raw.__class__ is bytes and number != 1 and raw[:1] == b"{" and len(raw) < 4300 and b"\\u" not in raw:
             try:
-                text = raw.decode("utf-8")
                 value = fast(raw) if len(raw) <= _limits.active().record_bytes else None
             except Exception:  # noqa: BLE001 - the steps below say what is wrong
                 value = None
             if value.__class__ is dict:
-                yield InputRecord(source, number, value, None, "json", text.rstrip("\r\n"))
+                yield InputRecord(source, number, value, None, "json",
+                                  raw.decode("utf-8").rstrip("\r\n") if keep_raw else None)
                 continue
         try:
             text = _decode_line(raw, number, number == 1)
@@ -426,7 +430,8 @@ def _scan_document(text: str) -> tuple[bool, list[tuple[int, Any]]] | None:
 # --- sniffed input (stdin, unknown extensions) -------------------------------------------------
 
 
-def _read_sniffed(source: str, stream: IO[Any], close: bool, owner: object = None) -> Iterator[InputRecord]:
+def _read_sniffed(source: str, stream: IO[Any], close: bool, owner: object = None, keep_raw: bool = True
+                  ) -> Iterator[InputRecord]:
     """`[` as the first non-blank character: one JSON array; anything else: JSON lines.
 
     `owner` is the text stream around a binary `stream`, held so that it is not collected (and
@@ -449,7 +454,7 @@ def _read_sniffed(source: str, stream: IO[Any], close: bool, owner: object = Non
             empty = b"" if isinstance(rest, bytes) else ""
             yield from _json_document(source, empty.join([*head, rest]))  # type: ignore[list-item]
         else:
-            yield from _read_json_lines(source, _chain(head, stream), 1)
+            yield from _read_json_lines(source, _chain(head, stream), 1, keep_raw)
     finally:
         if close:
             stream.close()

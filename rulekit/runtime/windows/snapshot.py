@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -30,6 +29,7 @@ def write(path: Path, state: dict[str, Any]) -> None:
     document ends with the SHA-256 of the rest (`checksum`), so a changed or cut file is refused on restore."""
     doc = {"format": SNAPSHOT_FORMAT, "version": SNAPSHOT_VERSION, **state}
     doc["checksum"] = _digest(doc)
+    import tempfile  # only when writing
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
