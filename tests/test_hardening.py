@@ -244,6 +244,17 @@ def test_records_beyond_the_limits_are_invalid_and_the_batch_goes_on(tmp_path: P
     assert reports[6]["violations"][0]["rule"] == "p.r"
 
 
+def test_low_number_limits_hold_for_short_numbers_too(tmp_path: Path) -> None:
+    """A number shorter than the reader's shortcut (30 characters) is still held to lower limits."""
+    good = json.dumps(ORDER)
+    lines = [good.replace('"total": 1', '"total": 12345678901.5'), good.replace('"total": 1', '"total": 0.0000001'),
+             good.replace('"total": 1', '"total": 1234.5')]
+    _, reports, _ = _lint(tmp_path, _rule("true"), lines, "--limit", "number-digits=5", "--limit", "number-exponent=4")
+    messages = [r["errors"][0]["message"] if r["errors"] else "" for r in reports]
+    assert "limit `number-digits`" in messages[0] and "limit `number-exponent`" in messages[1]
+    assert reports[2]["violations"][0]["rule"] == "p.r"
+
+
 @pytest.mark.parametrize("fmt", ["text", "json", "jsonl", "sarif", "github", "html"])
 def test_a_lone_surrogate_a_policy_prints_never_kills_an_output_format(tmp_path: Path, fmt: str) -> None:
     write(tmp_path, "p.rule", _rule("true", message="\\u{D800} {order.id}"))

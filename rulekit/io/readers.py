@@ -75,8 +75,16 @@ def _reject_constant(name: str) -> Any:
     raise _BadJSON(f"not valid JSON: {name} is not a JSON number")
 
 
+#: (the limits in force, the longest number text without an exponent that cannot break them): a number of n
+#: characters has at most n digits and a magnitude of at most 10^n
+_SHORT: list[Any] = [None, 0]
+
+
 def _parse_decimal(text: str) -> Decimal:
-    if len(text) <= 30 and "e" not in text and "E" not in text:
+    limits = _limits.active()
+    if limits is not _SHORT[0]:
+        _SHORT[:] = [limits, min(30, limits.number_digits, limits.number_exponent)]
+    if len(text) <= _SHORT[1] and "e" not in text and "E" not in text:
         return Decimal(text)  # the usual money amount: nothing to check
     value = Decimal(text)
     sign, digits, exponent = value.as_tuple()
