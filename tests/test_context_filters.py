@@ -143,6 +143,12 @@ def test_a_pattern_hit_inside_a_word_hit_is_left_to_the_word() -> None:
     assert [(h.word, h.text) for h in m.find("最便宜 最好")] == [("最便宜", "最便宜"), ("re:最\\p{Han}", "最好")]
 
 
+def test_pattern_entries_that_run_in_linear_time_are_accepted() -> None:
+    for word in ("re:\\p{Han}{1,3}之王", "re:最[^新低高]", "re:(?:第一|唯一)品牌", "re:(?:\\.\\d)?元", "re:(ab){1}c"):
+        _, problems = parse_wordlist(f"{word}\t极限用语\n")
+        assert not problems, (word, problems)
+
+
 def test_pattern_entries_in_evasive_mode_map_back_to_the_original_text() -> None:
     m = WordlistMatcher(["re:\\p{Han}{1,2}之王"], mode="evasive")
     assert [h.text for h in m.find("减震 之-王 鞋垫")] == ["减震 之-王", "震 之-王"]
@@ -150,7 +156,8 @@ def test_pattern_entries_in_evasive_mode_map_back_to_the_original_text() -> None
 
 @pytest.mark.parametrize(("word", "problem"), [
     ("re:a+", "repeats without a bound"), ("re:x?", "matches the empty text"), ("re:(", "not a valid regex"),
-    ("re:(a)\\1", "backreference"),
+    ("re:(a)\\1", "backreference"), ("re:(?:a|aa){1,40}b", "exponential time"), ("re:(a{1,3}){2,5}", "exponential time"),
+    ("re:(?|a|b)c", "cannot bound"),
 ])
 def test_bad_pattern_entries_are_e007(tmp_path: Path, word: str, problem: str) -> None:
     _, problems = parse_wordlist(f"{word}\t极限用语\n")

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rulekit import cache
-from rulekit.checker.lints import repetitions
+from rulekit.checker.lints import repetitions, search_cost
 from rulekit.diagnostics import Span
 from rulekit.loader import parse_cached
 from rulekit.runtime.fused import fuse
@@ -129,6 +129,44 @@ def test_a_regex_without_a_clock_answers_as_the_regex(pattern: str, text: str) -
 def test_patterns_that_can_run_long_keep_their_time_limit(pattern: str) -> None:
     t = TimedRegex(regex.compile(pattern), repetitions(pattern))
     assert t.safe_len < 0  # every search of these goes through the record's regex budget
+
+
+@pytest.mark.parametrize("pattern", ["(a|aa){1,40}$", "(?:a|a){1,30}b", "(a{1,20}){1,20}$", "(ab|a){2,9}c"])
+def test_bounded_loops_with_many_ways_through_keep_their_time_limit(pattern: str) -> None:
+    """A bounded repetition of an alternation or a repetition can take exponential time in its count (`(a|aa){1,40}$`
+    backtracks for a minute over 41 characters): every non-empty text goes through the record's regex budget."""
+    cost = search_cost(pattern)
+    t = TimedRegex(regex.compile(pattern), *(cost or (None,)))
+    assert t.safe_len < 1
+
+
+def test_bounded_repetitions_multiply_the_cost() -> None:
+    """Bounded repetitions in sequence multiply what one position can cost: `a{0,30}a{0,30}a{0,30}b` is timed past a
+    few dozen characters, while a few small ones (`1[3-9]\\d{9}`, `[^，]{1,15}更`) stay unlimited."""
+    assert search_cost("a{0,30}a{0,30}a{0,30}b") == (0, 27000)
+    assert TimedRegex(regex.compile("a{0,30}a{0,30}a{0,30}b"), 0, 27000).safe_len < 100
+    for pattern in (r"1[3-9]\d{9}", "[^，]{1,15}更", r"(?:\.\d)?元"):
+        cost = search_cost(pattern)
+        assert cost is not None and cost[0] == 0
+        assert TimedRegex(regex.compile(pattern), *cost).safe_len == float("inf")
+
+
+def test_a_bounded_exponential_regex_is_cut_off_by_the_budget(tmp_path: Path) -> None:
+    from tests.helpers import run_cli, write
+    write(tmp_path, "p/p.rule", """
+        policy p {
+          rule slow on listing {
+            when matches(listing.title, re"(?:a|aa){1,40}$")
+            message "x"
+          }
+        }
+        """)
+    listing = ('{"id": "L1", "shop_id": "S1", "title": "' + "a" * 40 + 'b", "description": "", "category": "服饰", '
+               '"price": 1, "images": [], "published_at": "2025-06-01T10:00:00+08:00"}')
+    f = tmp_path / "l.jsonl"
+    f.write_text(listing + "\n", encoding="utf-8")
+    r = run_cli("lint", "-p", tmp_path / "p", "--format", "jsonl", "--regex-timeout", "0.2", f)
+    assert "0.2 s, limit `regex-seconds`" in r.stdout, r.stdout + r.stderr
 
 
 def test_bounded_patterns_get_a_length_below_which_no_clock_is_read() -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import re._constants as sre_c  # the stdlib regex parser: `regex` syntax is a superset, so what it reads is exact
-import re._parser as sre_parse
 from collections.abc import Iterable
 from typing import Any
 
+from rulekit.runtime.patterns import has_branches, parse_structure
 from rulekit.syntax import nodes as n
 
 from .declarations import PolicyDraft, Report
@@ -35,13 +34,8 @@ def backtracking(pattern: str) -> str | None:
     """Why a regex can take exponential time (W106): a repetition whose body is itself an unbounded repetition,
     with nothing required around it (`(a+)+`, `(\\w+\\s?)*`, `(x|y+)*`); None when no such nesting is found or the
     stdlib cannot read the pattern (`\\p{…}` and other `regex`-only syntax)."""
-    # a `regex` property class (`\p{Han}`) has the structure of any other class
-    pattern = re.sub(r"\\[pP]\{[^}]*\}|\\[pP][A-Za-z]", r"\\w", pattern)
-    try:
-        parsed = sre_parse.parse(pattern)
-    except Exception:  # noqa: BLE001 - anything the stdlib parser rejects is left to the `regex` module
-        return None
-    if not _nested(list(parsed)):
+    parsed = parse_structure(pattern)
+    if parsed is None or not _nested(parsed):  # what the stdlib parser rejects is left to the `regex` module
         return None
     return ("a repeated group whose body is itself an unbounded repetition (as in `(a+)+`): on a long text that "
             "does not match, it can backtrack for exponential time")
@@ -49,17 +43,21 @@ def backtracking(pattern: str) -> str | None:
 
 def repetitions(pattern: str) -> int | None:
     """How many unbounded repetitions a regex has, when that bounds its running time: a search over n characters
-    then takes at most about n ** (k + 1) steps. None when nothing bounds it: a loop whose body holds an alternation
-    or another repetition (`(a|aa)+`, and W106's nesting), backreferences, or syntax the stdlib parser does not
-    read."""
-    pattern = re.sub(r"\\[pP]\{[^}]*\}|\\[pP][A-Za-z]", r"\\w", pattern)
-    try:
-        parsed = sre_parse.parse(pattern)
-    except Exception:  # noqa: BLE001 - unknown syntax: no bound
+    then takes at most about F * n ** (k + 1) steps, F the product of its bounded repetitions' counts
+    (`search_cost`). None when nothing bounds it: a loop whose body holds an alternation or another repetition,
+    bounded or not (`(a|aa)+`, `(a|aa){1,40}`, and W106's nesting), backreferences, or syntax the stdlib parser does
+    not read."""
+    cost = search_cost(pattern)
+    return None if cost is None else cost[0]
+
+
+def search_cost(pattern: str) -> tuple[int, int] | None:
+    """(k, F) of `repetitions`: the unbounded repetitions, and the product of the largest counts of the bounded ones
+    (each costs up to its count of steps at a position, and they multiply); None when nothing bounds the time."""
+    parsed = parse_structure(pattern)
+    if parsed is None or _nested(parsed):  # unknown syntax: no bound
         return None
-    if _nested(list(parsed)):
-        return None
-    count = 0
+    count, factor = 0, 1
     todo = list(parsed)
     while todo:
         op, av = todo.pop()
@@ -69,11 +67,16 @@ def repetitions(pattern: str) -> int | None:
             todo.extend(av[1])  # a lookaround runs at each position: its repetitions count like the others
             continue
         if op in _REPEATS:
+            ambiguous = op is not sre_c.POSSESSIVE_REPEAT and has_branches(list(av[2]))
             if av[1] is sre_c.MAXREPEAT:
-                if op is not sre_c.POSSESSIVE_REPEAT and _branches(list(av[2])):
-                    return None  # `(a|aa)+`, `(a{1,2})+`: one text, many ways through the loop
+                if ambiguous:
+                    return None  # `(a|aa)+`, `(a{1,2})+`: one text, exponentially many ways through the loop
                 count += 1
-            todo.extend(av[2])  # a bounded `{m,n}` costs at most n steps a position: a constant
+            elif ambiguous:  # `(?:\.\d+)?` tries its body or not; `(a|aa){1,40}` has exponentially many ways
+                factor = min(factor * 2 if av[1] <= 1 else _FACTOR_CAP, _FACTOR_CAP)
+            else:
+                factor = min(factor * max(av[1], 1), _FACTOR_CAP)  # `{m,n}`: up to n steps a position
+            todo.extend(av[2])
         elif op is sre_c.SUBPATTERN:
             todo.extend(av[-1])
         elif op is sre_c.ATOMIC_GROUP:
@@ -81,21 +84,10 @@ def repetitions(pattern: str) -> int | None:
         elif op is sre_c.BRANCH:
             for alt in av[1]:
                 todo.extend(alt)
-    return count
+    return count, factor
 
 
-def _branches(items: list[tuple[Any, Any]]) -> bool:
-    """Whether a loop body can match one text in more than one way: it holds an alternation or a repetition."""
-    todo = list(items)
-    while todo:
-        op, av = todo.pop()
-        if op is sre_c.BRANCH or op in _REPEATS:
-            return True
-        if op is sre_c.SUBPATTERN:
-            todo.extend(av[-1])
-        elif op in (sre_c.ASSERT, sre_c.ASSERT_NOT):
-            todo.extend(av[1])
-    return False
+_FACTOR_CAP = 10**12
 
 
 def _nested(items: list[tuple[Any, Any]]) -> bool:

@@ -14,7 +14,7 @@ from rulekit import types as T
 from rulekit import values
 from rulekit.builtins import BUILTINS, find_each, render_kind
 from rulekit.checker import CheckedPolicy, CheckedRule, Program, type_of
-from rulekit.checker.lints import repetitions
+from rulekit.checker.lints import search_cost
 from rulekit.checker.nullability import path_of
 from rulekit.runtime import regexes, support
 from rulekit.syntax import nodes as n
@@ -109,7 +109,8 @@ class ExpressionCompiler(NodeVisitor):
         if k in ("bool", "int", "string"):
             return repr(e.value)
         if k == "regex":
-            return self.consts.name(regexes.TimedRegex(regex.compile(e.value), repetitions(e.value)), "rx")
+            cost = search_cost(e.value)
+            return self.consts.name(regexes.TimedRegex(regex.compile(e.value), *(cost or (None,))), "rx")
         return self.consts.name(e.value, k[:2])
 
     def visit_Template(self, e: n.Template, s: Scope, safe: bool = False) -> str:

@@ -22,8 +22,9 @@ def is_pattern(word: str) -> bool:
     return word.startswith(PATTERN_PREFIX)
 
 
-def _parsed(pattern: str) -> list[tuple[Any, Any]] | None:
-    # a `regex` property class (`\p{Han}`) has the structure of any other class
+def parse_structure(pattern: str) -> list[tuple[Any, Any]] | None:
+    """The stdlib parser's tree of a regex (a `regex` property class `\\p{Han}` read as the class it is), or None for
+    syntax only the `regex` module reads."""
     try:
         return list(sre_parse.parse(re.sub(r"\\[pP]\{[^}]*\}|\\[pP][A-Za-z]", r"\\w", pattern)))
     except Exception:  # noqa: BLE001 - syntax only `regex` reads: no structure known
@@ -32,8 +33,9 @@ def _parsed(pattern: str) -> list[tuple[Any, Any]] | None:
 
 def pattern_problem(word: str) -> str | None:
     """Why a pattern entry cannot be used (E007), or None. The pattern must compile (Python `regex` syntax), must not
-    match the empty text, and may repeat only a bounded number of times (`{0,8}`, not `*` or `+`): a pattern runs on
-    every text that holds its literal, and a bounded one runs in time linear in the text, with no time limit."""
+    match the empty text, may repeat only a bounded number of times (`{0,8}`, not `*` or `+`) and only single
+    characters or classes more than once (not `(a|aa){1,40}`): a pattern runs on every text that holds its literal,
+    with no time limit, and only such a pattern runs in time linear in the text."""
     body = word[len(PATTERN_PREFIX):]
     if not body:
         return f"pattern entry {word!r} is empty"
@@ -43,15 +45,19 @@ def pattern_problem(word: str) -> str | None:
         return f"pattern entry {word!r} is not a valid regex: {e}"
     if rx.fullmatch("") is not None:
         return f"pattern entry {word!r} matches the empty text"
-    parsed = _parsed(body)
-    if parsed is None:
-        return None  # `regex`-only syntax: compiled, structure unknown; it runs like any other
+    parsed = parse_structure(body)
+    if parsed is None:  # it runs with no time limit: a structure nothing can bound is not run
+        return (f"pattern entry {word!r} uses syntax only the `regex` module reads, whose running time rulekit cannot "
+                "bound; pattern entries take the standard syntax and `\\p{…}` classes")
     todo = list(parsed)
     while todo:
         op, av = todo.pop()
         if op in _REPEATS:
             if av[1] is sre_c.MAXREPEAT:
                 return f"pattern entry {word!r} repeats without a bound; write a bounded count such as {{1,8}}"
+            if av[1] > 1 and has_branches(list(av[2])):
+                return (f"pattern entry {word!r} repeats an alternation or a repetition (as in `(a|aa){{1,40}}`), "
+                        "which can take exponential time; repeat single characters or classes only")
             todo.extend(av[2])
         elif op is sre_c.SUBPATTERN:
             todo.extend(av[-1])
@@ -65,11 +71,25 @@ def pattern_problem(word: str) -> str | None:
     return None
 
 
+def has_branches(items: list[tuple[Any, Any]]) -> bool:
+    """Whether a repeated body can match one text in more than one way: it holds an alternation or a repetition."""
+    todo = list(items)
+    while todo:
+        op, av = todo.pop()
+        if op is sre_c.BRANCH or op in _REPEATS:
+            return True
+        if op is sre_c.SUBPATTERN:
+            todo.extend(av[-1])
+        elif op in (sre_c.ASSERT, sre_c.ASSERT_NOT):
+            todo.extend(av[1])
+    return False
+
+
 def trigger(word: str) -> str:
     """The longest literal run the pattern always contains at its top level (`最` of `最[^新低高]`, `之王` of
     `\\p{Han}{1,3}之王`): the pattern runs only on texts whose image holds it. `""` when there is none (the pattern
     then runs on every text)."""
-    parsed = _parsed(word[len(PATTERN_PREFIX):])
+    parsed = parse_structure(word[len(PATTERN_PREFIX):])
     if parsed is None:
         return ""
     best = run = ""

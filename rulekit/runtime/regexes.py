@@ -8,31 +8,35 @@ from typing import Any
 
 from rulekit.runtime.support import REGEX_BUDGET, Undetermined
 
-#: A search is left without a time limit when its bound on steps, n ** (k + 1) for n characters and k unbounded
-#: repetitions, stays below this (about a millisecond); reading the clock costs 2 µs a call (`regex`'s timeout).
+#: A search is left without a time limit when its bound on steps, F * n ** (k + 1) for n characters, k unbounded
+#: repetitions and F the product of its bounded repetitions' counts, stays below this (about a millisecond); reading
+#: the clock costs 2 µs a call (`regex`'s timeout).
 SAFE_STEPS = 1_000_000
+#: A pattern without unbounded repetitions whose bounded ones multiply to at most this is linear with a small
+#: constant: searched without a clock whatever the length (`[^，]{1,15}更`, `1[3-9]\d{9}`).
+LINEAR_FACTOR = 64
 
 
-def _safe_len(repetitions: int | None) -> float:
+def _safe_len(repetitions: int | None, factor: int = 1) -> float:
     if repetitions is None:
         return -1.0
-    if repetitions == 0:
+    if repetitions == 0 and factor <= LINEAR_FACTOR:
         return math.inf
-    return float(SAFE_STEPS ** (1 / (repetitions + 1)))
+    return float((SAFE_STEPS / factor) ** (1 / (repetitions + 1)))
 
 
 class TimedRegex:
     """A compiled `re"…"` literal and the longest text it may search without a time limit (`safe_len`): unlimited
-    for a pattern without unbounded repetitions, none for one whose running time nothing bounds (W106's nesting,
-    backreferences)."""
+    for a pattern without unbounded repetitions and with small bounded ones, none for one whose running time nothing
+    bounds (W106's nesting, an alternation or repetition inside a repetition, backreferences)."""
 
     __slots__ = ("rx", "pattern", "safe_len", "repetitions")
 
-    def __init__(self, rx: Any, repetitions: int | None):
+    def __init__(self, rx: Any, repetitions: int | None, factor: int = 1):
         self.rx = rx
         self.pattern = rx.pattern
         self.repetitions = repetitions
-        self.safe_len = _safe_len(repetitions)
+        self.safe_len = _safe_len(repetitions, factor)
 
     def __repr__(self) -> str:
         return f're"{self.pattern}"'
