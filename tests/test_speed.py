@@ -8,6 +8,7 @@ import subprocess
 import sys
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 import regex
@@ -151,21 +152,26 @@ def test_bounded_repetitions_multiply_the_cost() -> None:
         assert TimedRegex(regex.compile(pattern), *cost).safe_len == float("inf")
 
 
-def test_a_bounded_exponential_regex_is_cut_off_by_the_budget(tmp_path: Path) -> None:
+def _slow_regex_lint(tmp_path: Path, pattern: str, title: str, *args: str) -> Any:
+    """`rulekit lint` of one listing titled `title` against a rule `matches(listing.title, re"pattern")`."""
     from tests.helpers import run_cli, write
-    write(tmp_path, "p/p.rule", """
-        policy p {
-          rule slow on listing {
-            when matches(listing.title, re"(?:a|aa){1,40}$")
+    write(tmp_path, "p/p.rule", f"""
+        policy p {{
+          rule slow on listing {{
+            when matches(listing.title, re"{pattern}")
             message "x"
-          }
-        }
+          }}
+        }}
         """)
-    listing = ('{"id": "L1", "shop_id": "S1", "title": "' + "a" * 40 + 'b", "description": "", "category": "服饰", '
+    listing = ('{"id": "L1", "shop_id": "S1", "title": "' + title + '", "description": "", "category": "服饰", '
                '"price": 1, "images": [], "published_at": "2025-06-01T10:00:00+08:00"}')
     f = tmp_path / "l.jsonl"
     f.write_text(listing + "\n", encoding="utf-8")
-    r = run_cli("lint", "-p", tmp_path / "p", "--format", "jsonl", "--regex-timeout", "0.2", f)
+    return run_cli("lint", "-p", tmp_path / "p", *args, f)
+
+
+def test_a_bounded_exponential_regex_is_cut_off_by_the_budget(tmp_path: Path) -> None:
+    r = _slow_regex_lint(tmp_path, "(?:a|aa){1,40}$", "a" * 40 + "b", "--format", "jsonl", "--regex-timeout", "0.2")
     assert "0.2 s, limit `regex-seconds`" in r.stdout, r.stdout + r.stderr
 
 
@@ -274,20 +280,7 @@ def test_text_output_does_not_import_rich_for_jsonl() -> None:
 
 
 def test_regex_timeout_option(tmp_path: Path) -> None:
-    from tests.helpers import run_cli, write
-    write(tmp_path, "p/p.rule", """
-        policy p {
-          rule slow on listing {
-            when matches(listing.title, re"(a|aa)+$")
-            message "x"
-          }
-        }
-        """)
-    listing = ('{"id": "L1", "shop_id": "S1", "title": "' + "a" * 60 + 'b", "description": "", "category": "服饰", '
-               '"price": 1, "images": [], "published_at": "2025-06-01T10:00:00+08:00"}')
-    f = tmp_path / "l.jsonl"
-    f.write_text(listing + "\n", encoding="utf-8")
-    r = run_cli("lint", "-p", tmp_path / "p", "--format", "jsonl", "--regex-timeout", "0.2", f)
+    r = _slow_regex_lint(tmp_path, "(a|aa)+$", "a" * 60 + "b", "--format", "jsonl", "--regex-timeout", "0.2")
     assert "0.2 s, limit `regex-seconds`" in r.stdout, r.stdout + r.stderr
-    r = run_cli("lint", "-p", tmp_path / "p", "--regex-timeout", "-1", f)
+    r = _slow_regex_lint(tmp_path, "(a|aa)+$", "a", "--regex-timeout", "-1")
     assert r.returncode == 2 and "positive number of seconds" in r.stderr
