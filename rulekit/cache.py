@@ -132,11 +132,18 @@ def _slots_of(cls: type) -> tuple[Any, ...] | None:
 
         names = tuple(f.name for f in dataclasses.fields(cls))
         descriptors = tuple(cls.__dict__.get(n) for n in names)
-        if all(type(d) is _MEMBER for d in descriptors):
+        every_slot = {name for c in cls.__mro__ for name in _slot_names(c)}
+        # the fields must be all the state: no slot of a base class, no __dict__, no weak reference slot
+        if all(type(d) is _MEMBER for d in descriptors) and every_slot == set(names):
             _SLOT_NAMES[cls] = names
             found = descriptors
     _SLOTS[cls] = found
     return found
+
+
+def _slot_names(c: type) -> tuple[str, ...]:
+    slots = c.__dict__.get("__slots__", ())
+    return (slots,) if isinstance(slots, str) else tuple(slots)
 
 
 class _Probe:
