@@ -10,7 +10,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from rulekit import cache
-from rulekit.checker import Program, check
+from rulekit.checker import Program
 from rulekit.diagnostics import Diagnostic, Span
 from rulekit.limits import active as active_limits
 from rulekit.paths import Expanded, expand
@@ -136,6 +136,8 @@ def load_program(paths: Iterable[str | Path], absent: Mapping[str, frozenset[str
         if isinstance(hit, tuple) and len(hit) == 3 and isinstance(hit[0], Program) and isinstance(hit[1], tuple) \
                 and hit[2] == _wordlist_digests(hit[1]):
             return hit[0]
+    from rulekit.checker.policyset import check  # only when the cache has no checked program
+
     sources, diags = read_policies(paths, unsaved, found=found)
     program = check(sources.files, sources.texts, sources.wordlists, sources.builtin, diags, absent)
     damaged = [sf for sf in sources.files if sf.damaged]

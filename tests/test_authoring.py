@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rulekit.checker.lints import backtracking
+from rulekit.checker.regexcost import backtracking
 from rulekit.cli import main
 from rulekit.syntax.errors import FULL_WIDTH
 from rulekit.syntax.parser import parse

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rulekit import cache
-from rulekit.checker.lints import repetitions, search_cost
+from rulekit.checker.regexcost import repetitions, search_cost
 from rulekit.diagnostics import Span
 from rulekit.loader import parse_cached
 from rulekit.runtime.fused import fuse

@@ -18,8 +18,8 @@ from rulekit.syntax import nodes as n
 from .calls import CallTyper
 from .declarations import PolicyDraft, RuleDraft, add_diagnostic
 from .folding import LITERAL_TYPES, arith, unit_hint
-from .lints import backtracking
 from .nullability import facts, path_of, require_value
+from .regexcost import backtracking
 from .scope import Env
 
 _CMP = ("==", "!=", "<", "<=", ">", ">=")

@@ -14,8 +14,8 @@ from rulekit import types as T
 from rulekit import values
 from rulekit.builtins import BUILTINS, find_each, render_kind
 from rulekit.checker import CheckedPolicy, CheckedRule, Program, type_of
-from rulekit.checker.lints import search_cost
 from rulekit.checker.nullability import path_of
+from rulekit.checker.regexcost import search_cost
 from rulekit.runtime import regexes, support
 from rulekit.syntax import nodes as n
 from rulekit.syntax.visitor import NodeVisitor, walk
