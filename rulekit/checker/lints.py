@@ -1,5 +1,4 @@
-"""Warnings about code that works but is likely wrong: unused lets (W104); regexes that backtrack (W106) are
-`regexcost.backtracking`."""
+"""Warnings about code that works but is likely wrong: unused lets (W104; W106 is `regexcost.backtracking`)."""
 
 from __future__ import annotations
 

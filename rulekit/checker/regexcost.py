@@ -1,5 +1,6 @@
-"""What a regex's structure says about its running time: W106's exponential nesting, and the bound on steps that
-lets a search skip the clock (read with the stdlib parser; imported by the compiler without the rest of the checker)."""
+"""What a regex's structure says of its running time: W106's exponential nesting, and the step bound for the clock.
+
+Read with the stdlib parser; the compiler imports this without the rest of the checker."""
 
 from __future__ import annotations
 
