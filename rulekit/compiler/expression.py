@@ -8,8 +8,6 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-import regex
-
 from rulekit import types as T
 from rulekit import values
 from rulekit.builtins import BUILTINS, find_each, render_kind
@@ -109,6 +107,8 @@ class ExpressionCompiler(NodeVisitor):
         if k in ("bool", "int", "string"):
             return repr(e.value)
         if k == "regex":
+            import regex  # only for policies with regex literals
+
             cost = search_cost(e.value)
             return self.consts.name(regexes.TimedRegex(regex.compile(e.value), *(cost or (None,))), "rx")
         return self.consts.name(e.value, k[:2])

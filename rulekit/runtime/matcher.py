@@ -9,8 +9,6 @@ from dataclasses import field as _dc_field
 from itertools import compress
 from typing import Any, Protocol
 
-import regex as _regex
-
 from rulekit.categories import CategoryScope
 from rulekit.runtime.patterns import Pattern, trigger
 from rulekit.runtime.variants import VARIANTS, pinyin_of, simplified
@@ -339,7 +337,9 @@ class WordlistMatcher:
         self.keys: tuple[str, ...] = tuple(keys)
         compiled: list[Pattern] = []
         for entry, trig in patterns:  # type: ignore[misc]
-            compiled.append(Pattern(_regex.compile(entry.word[3:]), len(key_entry), trig))
+            import regex  # only for pattern entries
+
+            compiled.append(Pattern(regex.compile(entry.word[3:]), len(key_entry), trig))
             key_entry.append(entry)
             key_allow.append(False)
         self.patterns = tuple(compiled)
