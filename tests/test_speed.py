@@ -279,6 +279,19 @@ def test_text_output_does_not_import_rich_for_jsonl() -> None:
     assert r.stderr.strip().endswith("[]\nExplanation"), r.stderr
 
 
+def test_a_policy_set_without_regexes_does_not_import_regex(tmp_path: Path) -> None:
+    """Neither the checker (on a cached program) nor `regex` is imported by a `lint` whose policies need neither."""
+    (tmp_path / "p.rule").write_text('policy p {\n  rule r on order {\n    when order.total > ¥5\n    message "x"\n'
+                                     '  }\n}\n', encoding="utf-8")
+    code = ("import sys; from rulekit.cli import main\ntry: main(['lint', '-p', 'p.rule', '--format', 'jsonl', '--now', "
+            f"'2025-06-10T12:00:00+08:00', {str(REPO / 'examples' / 'orders.jsonl')!r}])\nexcept SystemExit: pass\n"
+            "print([m for m in ('regex', 'rulekit.checker.typer') if m in sys.modules], file=sys.stderr)")
+    env = {**os.environ, cache.ENV_DIR: str(tmp_path / "cache")}
+    for _ in range(2):  # the first run checks the policies and fills the cache; the second reads it
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert r.stderr.strip().endswith("[]"), r.stderr
+
+
 def test_regex_timeout_option(tmp_path: Path) -> None:
     r = _slow_regex_lint(tmp_path, "(a|aa)+$", "a" * 60 + "b", "--format", "jsonl", "--regex-timeout", "0.2")
     assert "0.2 s, limit `regex-seconds`" in r.stdout, r.stdout + r.stderr
