@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 from rulekit.compiler import Plan
+from rulekit.records.base import RecordBase
 from rulekit.records.validate import validate
 from rulekit.suggest import did_you_mean
 
@@ -37,6 +38,8 @@ class Intake:
                     kind = raw
             if kind is None:
                 kind = self._infer_kind(record)
+        elif kind is None and isinstance(record, RecordBase):  # a validated record knows its kind
+            kind = record._kind
         elif kind is None and _is_model(record, "rulekit.records.models", "RecordModel"):
             kind = type(record).__name__.removeprefix("Record_")
         if kind is None:

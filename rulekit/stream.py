@@ -15,7 +15,7 @@ from rulekit.compiler import Plan
 from rulekit.intake import Intake
 from rulekit.limits import DEFAULT as DEFAULT_LIMITS
 from rulekit.limits import Limits
-from rulekit.records.validate import InvalidRecord, validate
+from rulekit.records.validate import InvalidRecord, record_class, validate
 from rulekit.runtime.report import (
     Report,
     decision,
@@ -185,7 +185,10 @@ class Stream:
 
     # ---- evaluation --------------------------------------------------------------------------------
     def push(self, record: Any, *, kind: str | None = None, now: datetime | None = None) -> Report:
-        """Evaluate the next subject of the stream, at `now` (default: the stream's clock)."""
+        """Evaluate the next subject of the stream, at `now` (default: the stream's clock).
+
+        `record` is a dict (validated here, LANGUAGE §6), a pydantic model, or a record this plan's validators
+        built (`Engine.validate`, the typed JSON lines reader), which is evaluated as it is."""
         if now is not None:
             now = _aware(now)
         elif self._clock is not None:
@@ -213,6 +216,7 @@ class Stream:
         """The evaluation of one subject of kind `k`, its plan, validator and windows bound once (per `_bind`)."""
         plan = self._plan.kinds[k]
         validator = self._validators[k]
+        built = record_class(self._plan.validators, k)
         intake_validate = self.intake.validate
         evaluate, observe, rules = plan.evaluate, plan.observe, plan.rules
         uses_regex, regex_seconds = plan.uses_regex, self.limits.regex_seconds
@@ -232,6 +236,8 @@ class Stream:
                     return invalid_report(k, _raw_id(record), str(e))
                 except RecursionError:
                     return invalid_report(k, _raw_id(record), f"{k}: nested too deeply")
+            elif record.__class__ is built:  # validated already (the typed reader's records): taken as it is
+                rec = record
             else:
                 rec, err = intake_validate(record, k)
                 if rec is None:

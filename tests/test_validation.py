@@ -96,3 +96,17 @@ def test_every_problem_is_named_in_field_order() -> None:
                      "order.items[2]: expected an object, got 5; "
                      'order.total: not a money amount: "abc"; '
                      "order.created_at: required field is missing")
+
+
+def test_a_duration_longer_than_timedelta_holds_is_an_error_naming_the_field() -> None:
+    """Seconds or a literal past a billion days: a §6 error, not an OverflowError out of the validator."""
+    from rulekit.records.convert import Invalid, to_duration
+
+    for value in (10**20, 1e300, "99999999999999d"):
+        try:
+            to_duration(value)
+        except Invalid as e:
+            assert "not a duration" in str(e) and "Overflow" not in str(e)
+        else:
+            raise AssertionError(f"{value} was read as a duration")
+    assert to_duration(90) == timedelta(seconds=90) and to_duration("1h30m") == timedelta(hours=1, minutes=30)

@@ -25,7 +25,7 @@ from rulekit.commands.common import (
     policy_paths,
     selection,
 )
-from rulekit.commands.inputs import Inputs, inputs_of, push_input, typed_input  # noqa: F401 - re-exported
+from rulekit.commands.inputs import Inputs, inputs_of, push_input, typed_input, typed_reader  # noqa: F401 - re-exported
 from rulekit.io.baseline import Baseline, BaselineError, finding, write_baseline
 from rulekit.io.formats import write_reports
 from rulekit.io.readers import InputRecord
@@ -96,6 +96,8 @@ def run(a: argparse.Namespace) -> int:
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)
     inputs.check(engine.program.registry, a.subject)
+    keep_data = a.format in ("html", "sarif") or bool(a.fix)  # the outputs that show an input's fields
+    inputs.typed = typed_reader(engine, a.subject, keep_data, inputs.adapter)
     note = inputs.note(engine.program)
     if note and not a.quiet:
         print(f"rulekit lint: {note}", file=sys.stderr)
@@ -133,7 +135,7 @@ def run(a: argparse.Namespace) -> int:
 
             why = parallel.why_not(engine, a, inputs, files)
             if why is None:
-                job = parallel.Job(a.subject, now, lateness, keep_data=a.format in ("html", "sarif") or bool(a.fix),
+                job = parallel.Job(a.subject, now, lateness, keep_data=keep_data,
                                    keep_raw=inputs.keep_raw, limits=limits,
                                    load={"paths": policy_paths(a.policies, config), "lateness": lateness,
                                          "select": select, "ignore": ignore, "severity": config.severity,

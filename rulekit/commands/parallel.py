@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from rulekit.commands.inputs import push_input
+from rulekit.commands.inputs import push_input, typed_reader
 from rulekit.io.formats import located
 from rulekit.io.readers import InputRecord, input_format_of, read_json_lines
 from rulekit.io.summary import Summary
@@ -49,6 +49,7 @@ _engine: Any = None
 _stream: Any = None
 _job: Job | None = None
 _defer: frozenset[str] = frozenset()
+_typed: Any = None
 
 
 def why_not(engine: Any, a: Any, inputs: Any, files: list[str]) -> str | None:
@@ -168,13 +169,17 @@ def _spawned(job: Job) -> None:
 def _lint_chunk(source: str, first: int, lines: list[bytes]) -> tuple[Any, ...]:
     """In a worker: the pairs of a chunk of lines, records of window kinds whole and with no report; or, to render,
     the JSON lines (a window kind's record in place of its line) and their counts."""
-    global _stream
+    global _stream, _typed
     assert _job is not None and _engine is not None
     if _stream is None:
         _stream = _engine.stream(now=_job.now, lateness=_job.lateness)
+        # records of a deferred kind go back whole: those stay dicts (a record's generated class does not pickle)
+        kinds = _engine.kinds
+        one = _job.subject if _job.subject is not None else kinds[0] if len(kinds) == 1 else None
+        _typed = None if one in _defer else typed_reader(_engine, _job.subject, _job.keep_data)
     out: list[Any] = []
     summary = Summary()
-    for rec in read_json_lines(source, lines, first):
+    for rec in read_json_lines(source, lines, first, keep_raw=_job.keep_raw, typed=_typed):
         if _defer and rec.data is not None:
             kind, _ = _engine.kind_of(rec.data, _job.subject)
             if kind in _defer:

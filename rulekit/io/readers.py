@@ -35,7 +35,7 @@ import io
 import json
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import PurePath
 from typing import IO, Any, TextIO
@@ -49,6 +49,8 @@ from rulekit.io.tables import read_csv, read_xlsx
 __all__ = ["INPUT_FORMATS", "STDIN_NAME", "InputRecord", "json_line_record", "read_records"]
 
 STDIN_NAME = "<stdin>"
+#: a kind's typed decoder (`Plan.typed_decoder`): a JSON line's bytes to its validated record, or None
+Typed = Callable[[bytes], Any]
 JSON_WHITESPACE = " \t\r\n"
 BOM = "\ufeff"
 
@@ -164,13 +166,15 @@ def input_format_of(path: str, input_format: str | None = None) -> str | None:
 
 
 def read_records(path: str, stdin: TextIO | None = None, *, encoding: str = "utf-8", input_format: str | None = None,
-                 sheet: str | None = None, keep_raw: bool = True) -> Iterator[InputRecord]:
+                 sheet: str | None = None, keep_raw: bool = True, typed: Typed | None = None
+                 ) -> Iterator[InputRecord]:
     """The records of `path` (`-` reads `stdin`, default `sys.stdin`), one per input record, in order.
 
     `encoding` applies to CSV; `input_format` overrides the extension (and sniffing of standard input);
     `sheet` names the sheet of an XLSX workbook (default: the first). Without `keep_raw` a JSON line's record need
     not hold its text (`InputRecord.raw`, which `--fix` and SARIF columns read): the usual line is then never
-    decoded to text at all."""
+    decoded to text at all. `typed` (`Plan.typed_decoder`) decodes the usual JSON line straight into its
+    validated record (`InputRecord.data` is then that record, not a dict)."""
     fmt = input_format_of(path, input_format)
     if path == "-":
         stream: IO[Any] = stdin if stdin is not None else sys.stdin
@@ -183,8 +187,8 @@ def read_records(path: str, stdin: TextIO | None = None, *, encoding: str = "utf
         if fmt == "json":
             return _json_document(STDIN_NAME, source.read())
         if fmt == "jsonl":
-            return _read_json_lines(STDIN_NAME, source, 1, keep_raw)
-        return _read_sniffed(STDIN_NAME, source, close=False, owner=stream, keep_raw=keep_raw)
+            return _read_json_lines(STDIN_NAME, source, 1, keep_raw, typed)
+        return _read_sniffed(STDIN_NAME, source, close=False, owner=stream, keep_raw=keep_raw, typed=typed)
     if fmt == "xlsx":
         open(path, "rb").close()  # a missing or unreadable file raises OSError now, as for the other formats
         return read_xlsx(path, path, sheet)
@@ -192,10 +196,10 @@ def read_records(path: str, stdin: TextIO | None = None, *, encoding: str = "utf
     if fmt == "json":
         return _read_json_file(path, handle)
     if fmt == "jsonl":
-        return _closing(handle, _read_json_lines(path, handle, 1, keep_raw))
+        return _closing(handle, _read_json_lines(path, handle, 1, keep_raw, typed))
     if fmt == "csv":
         return read_csv(path, handle, encoding)
-    return _read_sniffed(path, handle, close=True, keep_raw=keep_raw)
+    return _read_sniffed(path, handle, close=True, keep_raw=keep_raw, typed=typed)
 
 
 def _bytes_of(stream: IO[Any]) -> IO[bytes]:
@@ -257,21 +261,27 @@ def _decode_line(raw: bytes | str, line: int, first: bool) -> str:
 # --- JSON lines ------------------------------------------------------------------------------
 
 
-def _read_json_lines(source: str, lines: Iterable[bytes | str], first_line: int, keep_raw: bool = True
-                     ) -> Iterator[InputRecord]:
+def _read_json_lines(source: str, lines: Iterable[bytes | str], first_line: int, keep_raw: bool = True,
+                     typed: Typed | None = None) -> Iterator[InputRecord]:
     fast = _FAST_DECODER.decode
     for number, raw in enumerate(lines, start=first_line):
         # The usual line, in one step: UTF-8 bytes of a JSON object msgspec reads, within the limits, not the first
         # line (whose BOM is dropped), without a `\\u` escape (which may hide a lone surrogate). msgspec reads the
         # bytes themselves (given the text it would encode it again) and refuses any that are not UTF-8, so the text
         # is decoded only when the record keeps it. Any other line takes the steps below, which say what is wrong
-        # with it; a line they accept gives the same record either way.
-        if raw.__class__ is bytes and number != 1 and raw[:1] == b"{" and len(raw) < 4300 and b"\\u" not in raw:
-            try:
-                value = fast(raw) if len(raw) <= _limits.active().record_bytes else None
-            except Exception:  # noqa: BLE001 - the steps below say what is wrong
-                value = None
-            if value.__class__ is dict:
+        # with it; a line they accept gives the same record either way. With `typed` (a kind's typed decoder), such
+        # a line is decoded straight into its validated record where the decoder can: the same record.
+        if raw.__class__ is bytes and number != 1 and raw[:1] == b"{" and len(raw) < 4300 and b"\\u" not in raw \
+                and len(raw) <= _limits.active().record_bytes:
+            value = typed(raw) if typed is not None else None
+            if value is None:
+                try:
+                    value = fast(raw)
+                except Exception:  # noqa: BLE001 - the steps below say what is wrong
+                    pass
+                if value.__class__ is not dict:
+                    value = None
+            if value is not None:
                 yield InputRecord(source, number, value, None, "json",
                                   raw.decode("utf-8").rstrip("\r\n") if keep_raw else None)
                 continue
@@ -285,9 +295,20 @@ def _read_json_lines(source: str, lines: Iterable[bytes | str], first_line: int,
         yield _json_line_record(source, number, text)
 
 
-def read_json_lines(source: str, lines: Iterable[bytes | str], first_line: int = 1) -> Iterator[InputRecord]:
-    """The records of JSON lines, the first of them line `first_line` of `source` (a BOM is dropped only there)."""
-    return _read_json_lines(source, lines, first_line)
+def typed_json_lines(validators: Any, registry: Any, kind: str) -> Typed | None:
+    """The typed decoder of JSON lines of `kind` (`records.typed`), its numbers read and checked as this reader
+    reads them under the limits in force; None when the record type cannot be decoded typed."""
+    from rulekit.records.typed import typed_decoder  # msgspec Structs: only for runs that read one kind
+
+    limits = _limits.active()
+    return typed_decoder(validators, registry, kind, _parse_decimal, limits.number_digits, limits.number_exponent)
+
+
+def read_json_lines(source: str, lines: Iterable[bytes | str], first_line: int = 1, *, keep_raw: bool = True,
+                    typed: Typed | None = None) -> Iterator[InputRecord]:
+    """The records of JSON lines, the first of them line `first_line` of `source` (a BOM is dropped only there);
+    `keep_raw` and `typed` as for `read_records`."""
+    return _read_json_lines(source, lines, first_line, keep_raw, typed)
 
 
 def json_line_record(source: str, number: int, text: str) -> InputRecord:
@@ -438,8 +459,8 @@ def _scan_document(text: str) -> tuple[bool, list[tuple[int, Any]]] | None:
 # --- sniffed input (stdin, unknown extensions) -------------------------------------------------
 
 
-def _read_sniffed(source: str, stream: IO[Any], close: bool, owner: object = None, keep_raw: bool = True
-                  ) -> Iterator[InputRecord]:
+def _read_sniffed(source: str, stream: IO[Any], close: bool, owner: object = None, keep_raw: bool = True,
+                  typed: Typed | None = None) -> Iterator[InputRecord]:
     """`[` as the first non-blank character: one JSON array; anything else: JSON lines.
 
     `owner` is the text stream around a binary `stream`, held so that it is not collected (and
@@ -462,7 +483,7 @@ def _read_sniffed(source: str, stream: IO[Any], close: bool, owner: object = Non
             empty = b"" if isinstance(rest, bytes) else ""
             yield from _json_document(source, empty.join([*head, rest]))  # type: ignore[list-item]
         else:
-            yield from _read_json_lines(source, _chain(head, stream), 1, keep_raw)
+            yield from _read_json_lines(source, _chain(head, stream), 1, keep_raw, typed)
     finally:
         if close:
             stream.close()

@@ -93,13 +93,19 @@ def to_duration(v: Any) -> timedelta:
     """A duration field: seconds (a number), or a literal such as `1h30m`."""
     if isinstance(v, timedelta):
         return v
-    if isinstance(v, str) and values.is_duration_literal(v.strip()):
-        return values.parse_duration(v.strip())
     try:
-        d = to_number(v)
-    except Invalid:
-        raise Invalid(f"not a duration: {show(v)} (seconds, or a literal such as 1h30m)") from None
-    return timedelta(seconds=int(d), microseconds=int((d - int(d)) * 1000000))
+        if isinstance(v, str) and values.is_duration_literal(v.strip()):
+            try:
+                return values.parse_duration(v.strip())
+            except ValueError as e:  # a literal of more days than a duration holds
+                raise Invalid(f"not a duration: {e}") from None
+        try:
+            d = to_number(v)
+        except Invalid:
+            raise Invalid(f"not a duration: {show(v)} (seconds, or a literal such as 1h30m)") from None
+        return timedelta(seconds=int(d), microseconds=int((d - int(d)) * 1000000))
+    except OverflowError:  # timedelta holds less than a billion days
+        raise Invalid(f"not a duration: {show(v)} is longer than 999,999,999 days") from None
 
 
 def to_date(v: Any) -> date:

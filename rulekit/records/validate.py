@@ -168,9 +168,12 @@ class _Generator:
             out.append("\n".join(lines) + "\n")
         return "\n".join(out)
 
-    def field(self, name: str, t: T.Type) -> list[str]:
+    def field(self, name: str, t: T.Type, fetch: list[str] | None = None) -> list[str]:
+        """The lines checking and converting field `name` into `x` (read from the dict `d`, or by `fetch`)."""
         at = f"p + {('.' + name)!r}"
-        if t.optional:
+        if fetch is not None:
+            lines = list(fetch)
+        elif t.optional:
             lines = [f"    x = d.get({name!r}, _M)"]
         else:  # a present field costs no method call
             lines = ["    try:", f"        x = d[{name!r}]", "    except KeyError:", "        x = _M"]
@@ -319,6 +322,11 @@ def compile_subsets(validators: Mapping[str, Validator], registry: RecordRegistr
         return {}
     g = next(iter(validators.values())).__globals__
     return _Generator(registry, g, prefix="_lq").compile_subsets(lean)
+
+
+def record_class(validators: Mapping[str, Validator], kind: str) -> type:
+    """The class of the records the validator of `kind` builds."""
+    return validators[kind].__globals__[f"C_{kind}"]  # type: ignore[no-any-return]
 
 
 def validate(validators: Mapping[str, Validator], kind: str, data: Any) -> tuple[Any, str | None]:
