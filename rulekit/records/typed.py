@@ -32,7 +32,7 @@ from typing import Any
 from rulekit import cache
 from rulekit import types as T
 from rulekit.records.registry import RecordRegistry, RecordType
-from rulekit.records.validate import _NUMERIC, Validator, _Generator, _record_list
+from rulekit.records.validate import _NUMERIC, Pending, Validator, _Generator, _record_list
 
 #: the field types msgspec checks in C (others are `Any` and checked by the validator's lines)
 _C_TYPED = ("string", "bool", "int", "datetime", *_NUMERIC)
@@ -58,6 +58,8 @@ class _TypedGenerator:
         self.g = g
         self.validator_lines = _Generator(registry, g, prefix="_lt")
         self.structs: dict[str, Any] = {}
+        #: per record type whose fields msgspec checks whole but for the limits of numbers: those (name, optional)
+        self.plain: dict[str, list[tuple[str, bool]]] = {}
         self.sources: list[str] = []
 
     def struct(self, name: str, busy: frozenset[str] = frozenset()) -> Any:
@@ -84,6 +86,8 @@ class _TypedGenerator:
                 typ = typ | None | ms.UnsetType
             fields.append((f.name, typ, ms.UNSET) if f.type.optional else (f.name, typ))
             body += self.build(f.name, f.type, typ is Any, elem is not None)
+        if all(f.type.kind in ("string", "bool", "int", *_NUMERIC) for f in rt.fields.values()):
+            self.plain[name] = [(f.name, f.type.optional) for f in rt.fields.values() if f.type.kind in _NUMERIC]
         body += ["    if E is not None: raise _FB", "    return o"]
         self.structs[name] = st = ms.defstruct(f"T_{name}", fields, forbid_unknown_fields=True, gc=False,
                                                          kw_only=True)
@@ -101,7 +105,20 @@ class _TypedGenerator:
         convert: list[str] = []
         if records:
             assert t.elem is not None and t.elem.record is not None
-            convert = [f"    x = [t_{t.elem.record}(y) for y in x]"]
+            item = t.elem.record
+            numbers = self.plain.get(item)
+            if numbers is None:  # items with times or untyped fields: built (and so checked) now
+                convert = [f"    x = [t_{item}(y) for y in x]"]
+            else:  # checked now (the limits of their numbers), built when the list is first read, as from dicts
+                convert = []
+                if numbers:
+                    convert.append("    for y in x:")
+                    for n, optional in numbers:
+                        convert.append(f"        v = y.{n}")
+                        skip = " and v is not _U and v is not None" if optional else ""
+                        convert += [f"        if v.__class__ is not int{skip}:", "            _PLUS(v)",
+                                    "            if not v.is_finite() or not _LO <= v.adjusted() <= _HI: raise _FB"]
+                convert.append(f"    x = _Pending(x, t_{item})")
         elif t.kind in _NUMERIC:
             convert = ["    if x.__class__ is not int:", "        _PLUS(x)",
                        "        if not x.is_finite() or not _LO <= x.adjusted() <= _HI: raise _FB"]
@@ -131,7 +148,7 @@ def typed_decoder(validators: Mapping[str, Validator], registry: RecordRegistry,
     if struct is None:
         return None
     limits = Context(prec=number_digits, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[Rounded])
-    g.update({"_U": gen.msgspec.UNSET, "_FB": _Fallback, "_PLUS": limits.plus, "_LO": -number_exponent,
+    g.update({"_U": gen.msgspec.UNSET, "_FB": _Fallback, "_Pending": Pending, "_PLUS": limits.plus, "_LO": -number_exponent,
               "_HI": number_exponent})
     src = "\n".join(gen.sources) + "\n" + "\n".join(gen.validator_lines.extra)
     exec(cache.compiled(src, "<rulekit:typed>"), g)  # noqa: S102 - generated from declarations

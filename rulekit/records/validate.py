@@ -74,13 +74,25 @@ def _lazy_number(slot: str) -> property:
     return property(get)
 
 
+class Pending:
+    """The checked items of a list of records that another decoder read (`records.typed`), built on first read."""
+
+    __slots__ = ("items", "build")
+
+    def __init__(self, items: list[Any], build: Callable[[Any], Any]):
+        self.items, self.build = items, build
+
+
 def _lazy_records(slot: str, build: Validator) -> property:
     """A list-of-records field: checked up front, its item objects built on first read."""
 
     def get(self: Any) -> Any:
         v = getattr(self, slot)
-        if v.__class__ is tuple:
+        if v.__class__ is tuple:  # the item dicts
             v = [build(i, "") for i in v]
+            setattr(self, slot, v)
+        elif v.__class__ is Pending:
+            v = [v.build(i) for i in v.items]
             setattr(self, slot, v)
         return v
 
