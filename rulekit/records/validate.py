@@ -336,9 +336,9 @@ def compile_subsets(validators: Mapping[str, Validator], registry: RecordRegistr
     return _Generator(registry, g, prefix="_lq").compile_subsets(lean)
 
 
-def record_class(validators: Mapping[str, Validator], kind: str) -> type:
-    """The class of the records the validator of `kind` builds."""
-    return validators[kind].__globals__[f"C_{kind}"]  # type: ignore[no-any-return]
+def record_class(validators: Mapping[str, Validator], kind: str) -> type | None:
+    """The class of the records the generated validator of `kind` builds (None for a validator of another making)."""
+    return getattr(validators[kind], "__globals__", {}).get(f"C_{kind}")  # type: ignore[no-any-return]
 
 
 def validate(validators: Mapping[str, Validator], kind: str, data: Any) -> tuple[Any, str | None]:
