@@ -39,7 +39,8 @@ from bench_engine import make_orders  # noqa: E402
 from benchtools import emit  # noqa: E402
 
 import rulekit  # noqa: E402
-from rulekit.io.readers import _FAST_DECODER, typed_json_lines  # noqa: E402
+from rulekit.io.readers import _FAST_DECODER  # noqa: E402
+from rulekit.io.typedlines import typed_json_lines  # noqa: E402
 
 OUT = HERE / "results_typed_decode.md"
 Opt = str | None | UnsetType

@@ -18,6 +18,7 @@ import rulekit
 from rulekit import limits as _limits
 from rulekit import types as T
 from rulekit.io import readers
+from rulekit.io.typedlines import KindSniffer, typed_json_lines
 from rulekit.records.base import RecordBase
 from rulekit.records.validate import validate
 from rulekit.resources import standard_policies
@@ -184,7 +185,7 @@ def _check(engine: Any, kind: str, data: dict[str, Any]) -> None:
     plan = engine.compiled
     typed = _DECODERS.get((id(engine), kind))
     if typed is None:
-        typed = _DECODERS[id(engine), kind] = readers.typed_json_lines(plan.validators, plan.program.registry, kind)
+        typed = _DECODERS[id(engine), kind] = typed_json_lines(plan.validators, plan.program.registry, kind)
     assert typed is not None
     line = _encode(data)
     got = typed(line)
@@ -218,7 +219,7 @@ def test_the_bundled_record_types_decode_to_the_validators_records(data: st.Data
 def test_a_well_typed_record_of_every_field_type_is_decoded_typed() -> None:
     engine = _engine()["all"]
     plan = engine.compiled
-    typed = readers.typed_json_lines(plan.validators, plan.program.registry, "all_types")
+    typed = typed_json_lines(plan.validators, plan.program.registry, "all_types")
     assert typed is not None
     part = {"sku": "K", "qty": 2, "price": _raw("1.50"), "made_at": "2025-06-01T10:00:00"}
     line = _encode({"id": "a", "n": 7, "d": _raw("2.50"), "m": 3, "w": None, "ok": True,
@@ -236,7 +237,7 @@ def test_a_well_typed_record_of_every_field_type_is_decoded_typed() -> None:
 def test_the_usual_order_is_decoded_typed_and_odd_ones_are_left_to_the_usual_path() -> None:
     engine = _engine()["std"]
     plan = engine.compiled
-    typed = readers.typed_json_lines(plan.validators, plan.program.registry, "order")
+    typed = typed_json_lines(plan.validators, plan.program.registry, "order")
     assert typed is not None
     rec = typed(json.dumps(order(total=12.50), ensure_ascii=False).encode())
     assert rec is not None and rec.total == Decimal("12.5") and str(rec.total) == "12.5"
@@ -253,7 +254,7 @@ def test_number_limits_send_typed_numbers_the_usual_way() -> None:
     plan = engine.compiled
     _limits.activate(replace(_limits.DEFAULT, number_digits=5))
     try:
-        typed = readers.typed_json_lines(plan.validators, plan.program.registry, "order")
+        typed = typed_json_lines(plan.validators, plan.program.registry, "order")
         assert typed is not None
         assert typed(json.dumps(order(total=1234.5)).encode()) is not None
         assert typed(json.dumps(order(total=12345.6)).encode()) is None  # six digits: the reader says why
@@ -309,3 +310,64 @@ def test_lint_jobs_with_the_typed_reader_writes_what_one_process_writes(tmp_path
             src]
     one, two = run_cli(*args), run_cli(*args, "--jobs", "2")
     assert one.returncode == two.returncode and one.stdout == two.stdout and one.stdout.count("\n") == 4500
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _mixed_lines() -> list[str]:
+    """The bundled examples, whole files after one another and then interleaved, and records whose kind is told
+    by a field: a promotion whose `kind` names another kind, `$kind`, a record of no kind."""
+    files = [[ln for ln in f.read_text(encoding="utf-8").splitlines() if ln.strip()]
+             for f in sorted(EXAMPLES.glob("*.jsonl"))]
+    lines = [ln for f in files for ln in f]
+    lines += [f[i % len(f)] for i in range(60) for f in files[i % 3::3][:1]]
+    promo = next(json.loads(ln) for f in files for ln in f if '"full_reduction"' in ln)
+    lines += [json.dumps({**promo, "kind": k}, ensure_ascii=False) for k in ("order", "listing", "discount", "x")]
+    lines += [json.dumps({**json.loads(lines[0]), "$kind": "order"}, ensure_ascii=False), '{"id": "nobody"}']
+    return lines
+
+
+def test_lines_of_several_kinds_are_decoded_typed_as_the_kind_of_the_lines_before() -> None:
+    engine = _engine()["std"]
+    sniff = KindSniffer(engine)
+    lines = _mixed_lines()
+    got = list(readers._read_json_lines("m.jsonl", [(ln + "\n").encode() for ln in lines], 1, keep_raw=False,
+                                        typed=sniff))
+    plain = list(readers._read_json_lines("m.jsonl", [(ln + "\n").encode() for ln in lines], 1, keep_raw=False))
+    typed = [r for r in got if isinstance(r.data, RecordBase)]
+    assert len(got) == len(plain) == len(lines) and len(typed) > len(lines) // 2
+    stream_a, stream_b = engine.stream(now=NOW), engine.stream(now=NOW)
+    for a, b in zip(got, plain, strict=True):
+        if isinstance(a.data, RecordBase):  # the kind the usual way tells, and the validator's record
+            kind, problem = engine.kind_of(b.data)
+            assert problem is None and a.data._kind == kind
+            want, problem = validate(engine.compiled.validators, kind, b.data)
+            assert problem is None and _same(a.data, want)
+        else:
+            assert a.data == b.data and a.error == b.error
+        assert stream_a.push(a.data) == stream_b.push(b.data)
+
+
+def test_lint_without_subject_writes_the_same_reports_with_and_without_the_typed_reader(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    from rulekit import cli
+    from rulekit.commands import lint
+
+    src = tmp_path / "mixed.jsonl"
+    src.write_text("\n".join(_mixed_lines()) + "\n", encoding="utf-8")
+
+    def run(*more: str) -> str:
+        out = io.StringIO()
+        monkeypatch.setattr(sys, "stdout", out)
+        cli.main(["lint", "--now", NOW.isoformat(), "--format", "jsonl", "--fail-on", "never", *more, str(src)])
+        monkeypatch.setattr(sys, "stdout", sys.__stdout__)
+        return out.getvalue()
+
+    typed, typed_jobs = run(), run("--jobs", "2")
+    monkeypatch.setattr(lint, "typed_reader", lambda *a, **k: None)
+    plain = run()
+    assert typed == plain == typed_jobs and typed.count("\n") == len(_mixed_lines())

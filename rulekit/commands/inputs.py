@@ -12,7 +12,7 @@ from rulekit.checker import Program
 from rulekit.checker.reads import fields_read
 from rulekit.commands.common import UsageError
 from rulekit.io.csvrows import typed_row
-from rulekit.io.readers import InputRecord, Typed, read_records, typed_json_lines
+from rulekit.io.readers import InputRecord, Typed, read_records
 from rulekit.records.registry import RecordRegistry
 from rulekit.runtime.report import Report, invalid_report
 from rulekit.suggest import did_you_mean
@@ -116,17 +116,6 @@ def inputs_of(a: argparse.Namespace) -> Inputs:
         params[name] = value
     return Inputs(adapter, params, getattr(a, "encoding", None), getattr(a, "input_format", None),
                   getattr(a, "sheet", None))
-
-
-def typed_reader(engine: Any, subject: str | None, keep_data: bool, adapter: Any = None) -> Typed | None:
-    """The typed decoder of the run's JSON lines (`InputRecord.data` the validated record, not a dict): for runs
-    whose lines are all of one kind (`--subject`, or the policies have one subject kind), with no adapter, and
-    whose output does not show the input's fields (`keep_data`: HTML, SARIF, `--fix`)."""
-    kinds = engine.kinds
-    kind = subject if subject is not None else kinds[0] if len(kinds) == 1 else None
-    if keep_data or adapter is not None or kind not in kinds:
-        return None
-    return typed_json_lines(engine.compiled.validators, engine.program.registry, kind)
 
 
 def add_input_options(p: argparse.ArgumentParser) -> None:

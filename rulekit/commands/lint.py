@@ -25,11 +25,12 @@ from rulekit.commands.common import (
     policy_paths,
     selection,
 )
-from rulekit.commands.inputs import Inputs, inputs_of, push_input, typed_input, typed_reader  # noqa: F401 - re-exported
+from rulekit.commands.inputs import Inputs, inputs_of, push_input, typed_input  # noqa: F401 - re-exported
 from rulekit.io.baseline import Baseline, BaselineError, finding, write_baseline
 from rulekit.io.formats import write_reports
 from rulekit.io.readers import InputRecord
 from rulekit.io.summary import RunInfo
+from rulekit.io.typedlines import typed_reader
 from rulekit.paths import expand
 from rulekit.runtime.report import Report
 from rulekit.suggest import did_you_mean
@@ -97,7 +98,8 @@ def run(a: argparse.Namespace) -> int:
     gc.set_threshold(50_000, 20, 20)
     inputs.check(engine.program.registry, a.subject)
     keep_data = a.format in ("html", "sarif") or bool(a.fix)  # the outputs that show an input's fields
-    inputs.typed = typed_reader(engine, a.subject, keep_data, inputs.adapter)
+    if not keep_data and inputs.adapter is None:  # JSON lines straight into records (io/typedlines.py)
+        inputs.typed = typed_reader(engine, a.subject)
     note = inputs.note(engine.program)
     if note and not a.quiet:
         print(f"rulekit lint: {note}", file=sys.stderr)

@@ -20,10 +20,11 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from rulekit.commands.inputs import push_input, typed_reader
+from rulekit.commands.inputs import push_input
 from rulekit.io.formats import located
 from rulekit.io.readers import InputRecord, input_format_of, read_json_lines
 from rulekit.io.summary import Summary
+from rulekit.io.typedlines import typed_reader
 from rulekit.runtime.report import Report, report_json
 
 #: Lines per chunk: large enough that sending a chunk costs little next to linting it, small enough to keep every
@@ -173,10 +174,8 @@ def _lint_chunk(source: str, first: int, lines: list[bytes]) -> tuple[Any, ...]:
     assert _job is not None and _engine is not None
     if _stream is None:
         _stream = _engine.stream(now=_job.now, lateness=_job.lateness)
-        # records of a deferred kind go back whole: those stay dicts (a record's generated class does not pickle)
-        kinds = _engine.kinds
-        one = _job.subject if _job.subject is not None else kinds[0] if len(kinds) == 1 else None
-        _typed = None if one in _defer else typed_reader(_engine, _job.subject, _job.keep_data)
+        # records of a deferred kind go back whole: they stay dicts (a record's generated class does not pickle)
+        _typed = None if _job.keep_data else typed_reader(_engine, _job.subject, exclude=_defer)
     out: list[Any] = []
     summary = Summary()
     for rec in read_json_lines(source, lines, first, keep_raw=_job.keep_raw, typed=_typed):

@@ -49,7 +49,8 @@ from rulekit.io.tables import read_csv, read_xlsx
 __all__ = ["INPUT_FORMATS", "STDIN_NAME", "InputRecord", "json_line_record", "read_records"]
 
 STDIN_NAME = "<stdin>"
-#: a kind's typed decoder (`Plan.typed_decoder`): a JSON line's bytes to its validated record, or None
+#: a typed decoder (`io.typedlines`): a JSON line's bytes to its validated record, to the dict the usual way reads
+#: from it, or None (the usual way reads it)
 Typed = Callable[[bytes], Any]
 JSON_WHITESPACE = " \t\r\n"
 BOM = "\ufeff"
@@ -173,8 +174,8 @@ def read_records(path: str, stdin: TextIO | None = None, *, encoding: str = "utf
     `encoding` applies to CSV; `input_format` overrides the extension (and sniffing of standard input);
     `sheet` names the sheet of an XLSX workbook (default: the first). Without `keep_raw` a JSON line's record need
     not hold its text (`InputRecord.raw`, which `--fix` and SARIF columns read): the usual line is then never
-    decoded to text at all. `typed` (`Plan.typed_decoder`) decodes the usual JSON line straight into its
-    validated record (`InputRecord.data` is then that record, not a dict)."""
+    decoded to text at all. `typed` (`io.typedlines`) decodes the usual JSON line straight into its validated
+    record where it can (`InputRecord.data` is then that record, not a dict)."""
     fmt = input_format_of(path, input_format)
     if path == "-":
         stream: IO[Any] = stdin if stdin is not None else sys.stdin
@@ -293,15 +294,6 @@ def _read_json_lines(source: str, lines: Iterable[bytes | str], first_line: int,
         if text[:1] != "{" and not text.strip(JSON_WHITESPACE):  # a record's line starts with `{`: not blank
             continue
         yield _json_line_record(source, number, text)
-
-
-def typed_json_lines(validators: Any, registry: Any, kind: str) -> Typed | None:
-    """The typed decoder of JSON lines of `kind` (`records.typed`), its numbers read and checked as this reader
-    reads them under the limits in force; None when the record type cannot be decoded typed."""
-    from rulekit.records.typed import typed_decoder  # msgspec Structs: only for runs that read one kind
-
-    limits = _limits.active()
-    return typed_decoder(validators, registry, kind, _parse_decimal, limits.number_digits, limits.number_exponent)
 
 
 def read_json_lines(source: str, lines: Iterable[bytes | str], first_line: int = 1, *, keep_raw: bool = True,
