@@ -8,7 +8,8 @@ is absent), a description made of three other titles, one of eight categories, p
 Each variant runs in a child process of its own (the baseline from a `git worktree` of the ref), which builds the
 same listings from the same seed, loads the bundled policies, runs `list(engine.evaluate_many(listings,
 kind="listing", now=NOW))` once to warm up and then once timed in CPU time (time.process_time), and prints the
-figure; rounds alternate the variants, and the medians are compared. Every variant must give the same decisions.
+figure; rounds alternate the variants, and the medians are compared. Each variant must give the same decisions
+in every round (the two trees differ where the bundled policies changed between them).
 """
 
 from __future__ import annotations
@@ -91,20 +92,22 @@ def main() -> int:
                 print(f"round {r + 1} {name}: {res['cpu']:.2f} s CPU", file=sys.stderr)
     finally:
         remove_worktree(base)
-    same = len(set().union(*digests.values())) == 1
+    stable = all(len(d) == 1 for d in digests.values())  # each tree decides alike in every round
+    same = stable and len(set().union(*digests.values())) == 1  # and the trees alike (not when the policies changed)
     this = statistics.median(cpu["this tree"])
     lines = [f"Command: `python benchmarks/bench_listings.py --listings {a.listings} --rounds {a.rounds} "
              f"--baseline {a.baseline}`", "",
              f"{a.listings:,} listings, bundled policies, `evaluate_many` in CPU time, median of {a.rounds} "
-             f"interleaved rounds; load average {os.getloadavg()[0]:.2f} at the end. Same decisions and fired "
-             f"rules in every run: {'yes' if same else 'NO'}.", "",
+             f"interleaved rounds; load average {os.getloadavg()[0]:.2f} at the end. Each tree gave the same decisions "
+             f"and fired rules in every round: {'yes' if stable else 'NO'}; the two trees gave the same: "
+             f"{'yes' if same else 'no (the bundled policies differ between them)'}.", "",
              "| variant | CPU s (median) | µs / listing | listings/s | this tree ÷ variant (speed) |",
              "|---|---:|---:|---:|---:|"]
     for name in variants:
         m = statistics.median(cpu[name])
         lines.append(f"| {name} | {m:.2f} | {m / a.listings * 1e6:.1f} | {a.listings / m:,.0f} | {m / this:.2f}× |")
     emit(lines, "Bundled policies over listings", OUT, a.write)
-    return 0 if same else 1
+    return 0 if stable else 1
 
 
 if __name__ == "__main__":
