@@ -17,7 +17,9 @@ What the Struct types (docs/decisions/0004-hot-path.md, "Fifth pass"):
   is what the validator makes of it (`Decimal(s.strip())`). The limits `number-digits` and `number-exponent`
   and finiteness are checked on the value; a value beyond them goes the usual way, which says why.
 - `datetime`: the string, read by `datetime.fromisoformat` here exactly as the validator reads it.
-- a list of (non-optional) records: a list of the item type's Struct, each item built the same way.
+- a list of (non-optional) records: a list of the item type's Struct. Items of a type with only the fields
+  above but times are checked now and built on first read (`Pending`), as items read from dicts are; others
+  are built now.
 - anything else: `Any`, decoded as the dict path decodes it (the same float hook), and checked by the
   validator's own generated lines.
 """
@@ -32,7 +34,7 @@ from typing import Any
 from rulekit import cache
 from rulekit import types as T
 from rulekit.records.registry import RecordRegistry, RecordType
-from rulekit.records.validate import _NUMERIC, Pending, Validator, _Generator, _record_list
+from rulekit.records.validate import _NUMERIC, Pending, Validator, _Generator, _record_list, record_class
 
 #: the field types msgspec checks in C (others are `Any` and checked by the validator's lines)
 _C_TYPED = ("string", "bool", "int", "datetime", *_NUMERIC)
@@ -140,16 +142,16 @@ def typed_decoder(validators: Mapping[str, Validator], registry: RecordRegistry,
 
     `float_hook` reads the numbers of untyped fields (the reader's, with its limits); numbers of typed fields
     are checked against `number_digits` and `number_exponent` here."""
-    if kind not in validators:
+    if kind not in validators or record_class(validators, kind) is None:  # validators of another making
         return None
-    g = dict(next(iter(validators.values())).__globals__)  # the record classes and validators; limits of its own
+    g = dict(validators[kind].__globals__)  # the record classes and validators; limits of its own
     gen = _TypedGenerator(registry, g)
     struct = gen.struct(kind)
     if struct is None:
         return None
     limits = Context(prec=number_digits, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[Rounded])
-    g.update({"_U": gen.msgspec.UNSET, "_FB": _Fallback, "_Pending": Pending, "_PLUS": limits.plus, "_LO": -number_exponent,
-              "_HI": number_exponent})
+    g.update({"_U": gen.msgspec.UNSET, "_FB": _Fallback, "_Pending": Pending, "_PLUS": limits.plus,
+              "_LO": -number_exponent, "_HI": number_exponent})
     src = "\n".join(gen.sources) + "\n" + "\n".join(gen.validator_lines.extra)
     exec(cache.compiled(src, "<rulekit:typed>"), g)  # noqa: S102 - generated from declarations
     read = gen.msgspec.json.Decoder(struct, float_hook=float_hook).decode
