@@ -85,7 +85,8 @@ class Engine:
     def evaluate(self, record: Any, *, kind: str | None = None, now: datetime, validate: str = "full") -> Report:
         """Evaluate one subject with empty window state (windows see only this subject).
 
-        `record` is a dict (JSON-like values) or a record model; `now` is the evaluation time. `validate`: "full"
+        `record` is a dict (JSON-like values), a record model, or a record `validate` returned (evaluated as it
+        is); `now` is the evaluation time. `validate`: "full"
         (every field of a dict is checked against its type, LANGUAGE §6) or "read" (only the fields the rules
         read; docs/language.md, "Validation of the fields no rule reads")."""
         k = kind if kind is not None and kind in self.compiled.kinds else self.intake.kind_of(record, kind)[0]
