@@ -14,7 +14,8 @@ class InputRecord:
 
     source: str  # file path as given, or "<stdin>"
     line: int  # 1-based line where the record starts
-    data: dict[str, Any] | None  # the parsed record; None when unreadable
+    #: the parsed record (a dict, or the validated record where a typed reader built it); None when unreadable
+    data: dict[str, Any] | Any | None
     error: str | None  # "not valid JSON: ... (column 17)" when unreadable (the location is `source`, `line`)
     format: str  # "json", or "csv": values are cell strings (empty cell -> None), typed by `io.csvrows`
     raw: str | None = None  # a JSON line as it was read (without its line break), for `lint --fix`
