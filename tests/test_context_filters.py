@@ -252,3 +252,64 @@ def test_each_formats_and_long_filters_wrap(tmp_path: Path) -> None:
     assert "    let hits = each h in find([listing.title, listing.description], strong) where\n" \
            "      not near(h, things, 1)\n      and not followed_by(h, things, 0)\n" in text
     assert format_text(text, "p.rule")[0] == text
+
+
+# ---- context lists get an automaton of their own ------------------------------------------------------
+
+GROUPS_POLICY = """
+policy p {
+  wordlist strong {
+    words "强力", "最好"
+  }
+  wordlist best {
+    words "第一", "最好用"
+  }
+  wordlist things {
+    words "胶", "磁铁", "最好"
+  }
+  wordlist both {
+    words "款", "第一"
+  }
+  rule r on listing {
+    let hits = each h in find([listing.title, listing.description], strong) + find(listing.title, best)
+      where not followed_by(h, things, 0) and not preceded_by(h, both, 1)
+    when len(hits) > 0
+    message "{hits.text}"
+    evidence hits
+  }
+  rule s on listing {
+    when len(find(listing.title, both)) > 0
+    message "both"
+  }
+}
+"""
+
+
+def test_wordlists_used_only_as_context_are_told_apart(tmp_path: Path) -> None:
+    from rulekit.checker.reads import context_only_wordlists
+
+    engine = _engine(tmp_path, GROUPS_POLICY)
+    assert context_only_wordlists(engine.program.policies) == {("p", "things")}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="强力最好用第一胶磁铁款 ,", max_size=20), st.text(alphabet="强力最好胶款 ", max_size=12))
+def test_context_lists_apart_from_searched_lists_change_no_hit(tmp_path_factory: Any, title: str,
+                                                               description: str) -> None:
+    """The lists searched in every record share one automaton and the context-only list has its own: each finds what
+    it finds alone, and the filters see the same context hits."""
+    if "groups" not in _ENGINES:
+        _ENGINES["groups"] = _engine(tmp_path_factory.mktemp("groups"), GROUPS_POLICY)
+    engine = _ENGINES["groups"]
+    strong, best = WordlistMatcher(["强力", "最好"]), WordlistMatcher(["第一", "最好用"])
+    things, both = WordlistMatcher(["胶", "磁铁", "最好"]), WordlistMatcher(["款", "第一"])
+    found = [(f, t, m) for f, t in (("listing.title", title), ("listing.description", description))
+             for m in strong.find(t, f)] + [("listing.title", title, m) for m in best.find(title, "listing.title")]
+    want = [(f, m.start, m.end, m.text) for f, t, m in found
+            if not any(m.start <= c.start <= m.end and c.end > m.end for c in things.find(t))
+            and not any(m.start - 1 <= c.end <= m.end and c.start < m.start for c in both.find(t))]
+    rep = engine.evaluate(_listing(title, description), kind="listing", now=NOW).model_dump(mode="json")
+    got = [(e["field"], e["start"], e["end"], e["text"]) for v in rep["violations"] if v["rule"] == "p.r"
+           for e in v["evidence"]]
+    assert got == want
+    assert any(v["rule"] == "p.s" for v in rep["violations"]) == bool(both.find(title))

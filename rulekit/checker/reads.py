@@ -1,7 +1,8 @@
-"""Which fields of its subject a checked rule reads (through its lets, the policy's lets and its windows)."""
+"""What checked rules read: their subject's fields (through lets and windows), and wordlists only as context."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rulekit.checker.program import CheckedPolicy, CheckedRule
@@ -61,3 +62,22 @@ def _reads(policy: CheckedPolicy, rule: CheckedRule) -> tuple[frozenset[str], bo
                 if x.name in policy.lets:
                     todo.append(policy.lets[x.name])
     return frozenset(found), windows
+
+
+#: The built-ins whose second argument is a context wordlist, searched only in texts another wordlist has hits in.
+CONTEXT_FILTERS = frozenset({"near", "followed_by", "preceded_by", "anywhere"})
+
+
+def context_only_wordlists(policies: Iterable[CheckedPolicy]) -> frozenset[tuple[str, str]]:
+    """The (policy, wordlist) pairs used only as the wordlist of a context filter (`followed_by(h, ctx, 1)`): searched
+    only for the texts of another list's hits, not for every record."""
+    context: set[tuple[str, str]] = set()
+    other: set[tuple[str, str]] = set()
+    for pol in policies:
+        nodes = list(walk(pol.node))
+        filters = {id(x.args[1]) for x in nodes if isinstance(x, n.Call) and x.func in CONTEXT_FILTERS
+                   and len(x.args) > 1}
+        for x in nodes:
+            if isinstance(x, n.Name) and x.ref is not None and x.ref.kind == "wordlist":
+                (context if id(x) in filters else other).add((x.ref.owner or pol.name, x.name))
+    return frozenset(context - other)

@@ -9,7 +9,7 @@ from typing import Any
 
 from rulekit import cache
 from rulekit.checker import CheckedPolicy, CheckedRule, Program
-from rulekit.checker.reads import counted, fields_read, reads_whole_subject
+from rulekit.checker.reads import context_only_wordlists, counted, fields_read, reads_whole_subject
 from rulekit.diagnostics import PolicyError
 from rulekit.records.validate import Validator, compile_subsets, compile_validators
 from rulekit.runtime import support
@@ -188,11 +188,19 @@ def compile_program(program: Program) -> Plan:
     ec = ExpressionCompiler(program, consts, table)
     table.compiler = ec
     matchers = []
+    context_only = context_only_wordlists(program.policies)
+    context: list[WordlistMatcher] = []
     for pol in program.policies:
         for wl in pol.wordlists.values():
             matchers.append(WordlistMatcher(wl.entries, wl.allow, wl.mode, variants=wl.variants, scope=wl.scope))
             consts.bind(wordlist_name(pol.name, wl.name), matchers[-1])
-    fuse(matchers)  # one automaton per mode: a title is searched once for all the wordlists of that mode
+            if (pol.name, wl.name) in context_only:
+                context.append(matchers[-1])
+    # One automaton per mode for the wordlists searched in every record, another for those only context filters
+    # search (in the texts of hits): a title is searched once for each group, and a record without hits never
+    # pays for the context lists' keys.
+    fuse([m for m in matchers if not any(m is c for c in context)])
+    fuse(context)
     build_tables(ec, program, consts)
     by_kind: dict[str, list[CheckedRule]] = {}
     for r in program.rules():

@@ -10,7 +10,7 @@ try:
 except ImportError:  # pragma: no cover - a required dependency; the plain automata still work
     _ahocorasick_rs = None
 
-from rulekit.runtime.matcher import LastTwo, WordlistMatcher
+from rulekit.runtime.matcher import LastTwo, WordlistMatcher, rust_search
 
 _Hits = list[tuple[int, int, int]]
 
@@ -32,8 +32,7 @@ class FusedSearch:
                     g = index_of[key] = len(owners)
                     owners.append([])
                 owners[g].append((slot, local))
-        assert _ahocorasick_rs is not None
-        search = _ahocorasick_rs.AhoCorasick(list(index_of)).find_matches_as_indexes
+        search = rust_search(list(index_of))
         self._owners = owners_of = [tuple(o) for o in owners]
 
         def parts(image: str) -> dict[int, _Hits] | None:
