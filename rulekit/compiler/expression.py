@@ -198,10 +198,16 @@ class ExpressionCompiler(NodeVisitor):
     def visit_Quantifier(self, e: n.Quantifier, s: Scope, safe: bool = False) -> str:
         body = self.val(e.body, s)
         lst = self.tmp()
+        coll = self.val(e.collection, s)
+        # An empty list (most records: no hit) skips building the comprehension or generator (about 0.2 µs each).
+        empty = {"each": "[]", "any": "False", "all": "True"}[e.kind] if type_of(e.collection).kind == "list" else None
         if e.kind == "each":
-            return f"(({lst} := {self.val(e.collection, s)}), [_q_{e.var} for _q_{e.var} in {lst} if {body}])[1]"
-        fn = "any" if e.kind == "any" else "all"
-        return f"(({lst} := {self.val(e.collection, s)}), {fn}({body} for _q_{e.var} in {lst}))[1]"
+            loop = f"[_q_{e.var} for _q_{e.var} in {lst} if {body}]"
+        else:
+            loop = f"{'any' if e.kind == 'any' else 'all'}({body} for _q_{e.var} in {lst})"
+        if empty is not None:
+            loop = f"({loop} if {lst} else {empty})"
+        return f"(({lst} := {coll}), {loop})[1]"
 
     def visit_Binary(self, e: n.Binary, s: Scope, safe: bool = False) -> str:
         op = e.op
