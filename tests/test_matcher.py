@@ -479,3 +479,18 @@ def test_lone_surrogates_never_raise(automaton: str) -> None:
     m = WordlistMatcher([Entry("a\ud800")], mode="exact")
     assert m.automaton == "pyahocorasick"
     assert spans(m.find("xa\ud800")) == [("a\ud800", "a\ud800", 1, 3)]
+
+
+def test_new_match_is_the_dataclass_built_faster() -> None:
+    """`new_match` sets the slots of the frozen dataclass directly: the same value, equal, hashable and frozen."""
+    import dataclasses
+
+    from rulekit.runtime.match import new_match
+
+    args = ("国家级", "国家級", 5, 8, "absolute", "国家标准", "listing.title", True, "source text")
+    fast, plain = new_match(*args), Match(*args)
+    assert fast == plain and hash(fast) == hash(plain) and repr(fast) == repr(plain)
+    assert [getattr(fast, f.name) for f in dataclasses.fields(Match)] == list(args)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.start = 0  # type: ignore[misc]
+    assert fast.with_field(None) == Match(*args[:6], None, True, "source text")

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from dataclasses import field as _dc_field
 from itertools import compress
 from typing import Any, Protocol
 
 from rulekit.categories import CategoryScope
+from rulekit.runtime.match import Match, new_match
 from rulekit.runtime.patterns import Pattern, trigger
 from rulekit.runtime.variants import VARIANTS, pinyin_of, simplified
 from rulekit.wordlist import (
@@ -55,42 +54,6 @@ __all__ = [
 AUTOMATA: tuple[str, ...] = ("ahocorasick_rs", "pyahocorasick")
 """Automaton libraries the matcher can run on; `"auto"` picks the first one installed."""
 
-
-
-@dataclass(frozen=True, slots=True)
-class Match:
-    """One occurrence of an entry; `start`/`end` are code-point offsets into the searched text, end exclusive."""
-
-    word: str
-    text: str
-    start: int
-    end: int
-    category: str | None
-    replacement: str | None
-    field: str | None = None
-    deletes: bool = False  # the entry's replacement column is present and empty: a fix deletes the word
-    #: the searched text (the context filters read `before` and `after`); not part of a match's identity
-    source: str = _dc_field(default="", compare=False, repr=False)
-
-    def with_field(self, field: str | None) -> Match:
-        """The same match, attributed to `field` (`kind.path`, or None)."""
-        return Match(self.word, self.text, self.start, self.end, self.category, self.replacement, field, self.deletes,
-                     self.source)
-
-    @property
-    def before(self) -> str:
-        """The searched text before the match."""
-        return self.source[: self.start]
-
-    @property
-    def after(self) -> str:
-        """The searched text after the match."""
-        return self.source[self.end :]
-
-    @property
-    def fix(self) -> str | None:
-        """The text a fix puts in place of the match: the replacement, `""` for a deleting entry, else None."""
-        return "" if self.deletes else self.replacement
 
 
 # --- automata ----------------------------------------------------------------------------------
@@ -447,10 +410,8 @@ class WordlistMatcher:
         matches: list[Match] = []
         for start, neg_end, index in found:
             entry: Entry = key_entry[index]  # type: ignore[assignment]  # found holds entries only
-            matches.append(
-                Match(entry.word, text[start:-neg_end], start, -neg_end, entry.category, entry.replacement, field,
-                      entry.deletes, text)
-            )
+            matches.append(new_match(entry.word, text[start:-neg_end], start, -neg_end, entry.category,
+                                     entry.replacement, field, entry.deletes, text))
         return matches
 
     def _words_over_patterns(self, found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
