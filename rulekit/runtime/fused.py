@@ -68,7 +68,7 @@ class FusedSearch:
         description alternate): a text without hits of the matcher costs a few identity checks after its first
         search."""
         hits = self.hits
-        collect = m._collect
+        collect = m.collect
         images = m.images
         slow = m.find  # the matcher's own find over the fused search: texts with lone surrogates
 

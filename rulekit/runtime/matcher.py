@@ -237,7 +237,7 @@ class WordlistMatcher:
     """
 
     __slots__ = ("entries", "allow", "mode", "automaton", "find", "keys", "_mode", "_key_entry", "_key_allow",
-                 "_has_allow", "variants", "scope", "patterns", "images", "scoped", "_whole")
+                 "_has_allow", "variants", "scope", "patterns", "images", "scoped", "_whole", "collect", "_spec")
 
     entries: tuple[Entry, ...]
     allow: tuple[str, ...]
@@ -329,7 +329,12 @@ class WordlistMatcher:
             automaton = "pyahocorasick"
         self.automaton, search = _build_search(keys, automaton)
         self.images = images_of(self._mode, traditional)
-        self.find = _make_find(self.images, search, self._collect, self.patterns)
+        #: per key, what its matches carry (word, category, replacement, deletes); None for allow phrases, triggers
+        self._spec = [None if e is None else (e.word, e.category, e.replacement, e.deletes) for e in key_entry]
+        plain = not (self._has_allow or self._whole or self.scoped or self.patterns or self._mode in (_WORDS, _EVASIVE))
+        #: hits to matches: `_collect_plain` for lists with nothing to filter, else `_collect`
+        self.collect: _Collect = self._collect_plain if plain else self._collect
+        self.find = _make_find(self.images, search, self.collect, self.patterns)
 
     @property
     def image_key(self) -> tuple[str, bool]:
@@ -338,7 +343,7 @@ class WordlistMatcher:
 
     def use_search(self, search: Callable[[str, bool], _Hits]) -> None:
         """Find with another search that gives the same hits (numbered by `keys`): a fused automaton's."""
-        self.find = _make_find(self.images, search, self._collect, self.patterns)
+        self.find = _make_find(self.images, search, self.collect, self.patterns)
 
     def __repr__(self) -> str:
         return (
@@ -371,6 +376,22 @@ class WordlistMatcher:
             last = match.end
         parts.append(text[last:])
         return "".join(parts), applied
+
+    def _collect_plain(self, text: str, image: str, hits: _Hits, field: str | None,
+                       category: str | None = None) -> list[Match]:
+        """`_collect` for a list without allow phrases, whole words, scopes or patterns, in exact or normalized mode:
+        when folding kept every character one, the hits are the matches (unique: one automaton key per entry),
+        sorted by start, longest first, then entry order."""
+        if len(image) != len(text):
+            return self._collect(text, image, hits, field, category)
+        spec = self._spec
+        if len(hits) > 1:
+            order = sorted([(s, -e, i) for i, s, e in hits])
+            return [new_match(w, text[s:-ne], s, -ne, c, r, field, d, text)
+                    for s, ne, i in order for w, c, r, d in (spec[i],)]  # type: ignore[misc]
+        i, s, e = hits[0]
+        w, c, r, d = spec[i]  # type: ignore[misc]
+        return [new_match(w, text[s:e], s, e, c, r, field, d, text)]
 
     def _collect(self, text: str, image: str, hits: _Hits, field: str | None,
                  category: str | None = None) -> list[Match]:
