@@ -71,6 +71,7 @@ class FusedSearch:
         collect = m.collect
         images = m.images
         slow = m.find  # the matcher's own find over the fused search: texts with lone surrogates
+        patterns = m.patterns  # each with a trigger literal (`fuse`): run only when the matcher has a hit
 
         def find(text: str, field: str | None = None, category: str | None = None) -> list[Any]:
             if images is None:
@@ -99,6 +100,9 @@ class FusedSearch:
             mine = by_slot.get(slot)
             if mine is None:
                 return []
+            if patterns:
+                keys = {h[0] for h in mine}
+                mine = mine + [h for p in patterns if p.trigger in keys for h in p.hits(image)]
             return collect(text, image, mine, field, category)
 
         return find
@@ -106,8 +110,8 @@ class FusedSearch:
 
 def fuse(matchers: Sequence[WordlistMatcher]) -> int:
     """Give matchers of one mode that use ahocorasick_rs one fused automaton; returns how many automata were fused
-    away. A mode with a single such matcher is left as it is. A matcher with pattern entries reads the fused hits
-    through its own `find`, which runs the patterns.
+    away. A mode with a single such matcher is left as it is. A matcher with a pattern entry that has no trigger
+    literal reads the fused hits through its own `find`, which runs that pattern on every text.
 
     Matchers with and without `variants traditional` share the automaton though their images differ: the hits are
     split by matcher per image, so each reads only its own keys' hits in its own image, and a text without
@@ -124,7 +128,7 @@ def fuse(matchers: Sequence[WordlistMatcher]) -> int:
         fused = FusedSearch([m.keys for m in group])
         for slot, m in enumerate(group):
             m.use_search(fused.search_for(slot))
-            if not m.patterns:
+            if all(p.trigger >= 0 for p in m.patterns):  # a pattern without a trigger runs on every text
                 m.find = fused.find_for(slot, m)
         saved += len(group) - 1
     return saved
