@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import unicodedata
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -297,3 +298,45 @@ def test_regex_timeout_option(tmp_path: Path) -> None:
     assert "0.2 s, limit `regex-seconds`" in r.stdout, r.stdout + r.stderr
     r = _slow_regex_lint(tmp_path, "(a|aa)+$", "a", "--regex-timeout", "-1")
     assert r.returncode == 2 and "positive number of seconds" in r.stderr
+
+
+_DIRECT_POLICY = """
+policy p {
+  rule unlimited on listing {
+    when matches(listing.title, re"包邮|免邮")
+    message "x"
+  }
+  rule bounded on listing {
+    when matches(listing.title, re"\\d+天")
+    message "x"
+  }
+  rule timed on listing {
+    when matches(listing.title, re"(\\w)\\1")
+    message "x"
+  }
+}
+"""
+_DIRECT: dict[str, Any] = {}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="a1天包邮b", max_size=12), st.integers(0, 3000))
+def test_matches_called_directly_answers_as_the_regex(tmp_path_factory: Any, text: str, repeat: int) -> None:
+    """`matches` with a regex constant calls its `search` directly below the length its bound allows without a clock
+    (always, for `包邮|免邮`), and `regex_search` above it (always, for a backreference): the answers are the
+    regex's at every length."""
+    import rulekit
+
+    if "engine" not in _DIRECT:
+        d = tmp_path_factory.mktemp("direct")
+        (d / "p.rule").write_text(_DIRECT_POLICY, encoding="utf-8")
+        _DIRECT["engine"] = rulekit.load(str(d))
+        src = _DIRECT["engine"].plan("listing").source
+        assert "regex_search" not in src and "is not None) if len(" in src  # the bounded one checks the length
+    title = text * (repeat // max(len(text), 1) + 1) if text else ""
+    listing = {"id": "L1", "shop_id": "S1", "title": title, "description": "", "category": "服饰", "price": 1,
+               "images": [], "published_at": "2025-06-01T10:00:00+08:00"}
+    rep = _DIRECT["engine"].evaluate(listing, kind="listing", now=datetime.fromisoformat("2025-06-02T00:00:00+08:00"))
+    fired = {v.rule for v in rep.violations}
+    for rule, pattern in (("p.unlimited", "包邮|免邮"), ("p.bounded", r"\d+天"), ("p.timed", r"(\w)\1")):
+        assert (rule in fired) == (regex.search(pattern, title) is not None), (rule, title)

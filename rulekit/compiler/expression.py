@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
@@ -244,6 +246,8 @@ class ExpressionCompiler(NodeVisitor):
         if e.func == "find" and e.args and isinstance(e.args[0], n.ListExpr):
             category = self.val(e.args[2], s) if len(e.args) == 3 else None
             return find_each([self.val(i, s) for i in e.args[0].items], e, self.val(e.args[1], s), category)
+        if e.func == "matches" and (direct := direct_search(self.consts, self.val(e.args[1], s))) is not None:
+            return direct(self.val(e.args[0], s), self.tmp())
         b = BUILTINS[e.func]
         helper = self.consts.name(b.helper, "fn") if b.helper is not None else ""
         return b.emit([self.val(a, s) for a in e.args], e, helper)
@@ -336,6 +340,21 @@ class ExpressionCompiler(NodeVisitor):
         if t.kind == "record" and render_kind(t) != "match":
             return f"{self.consts.name(json_form(self.program.registry, t), 'js')}({src})"
         return f"_S.json_value({src}, {render_kind(t)!r})"
+
+
+def direct_search(consts: Constants, src: str) -> Callable[[str, str], str] | None:
+    """For a regex constant searched without the clock up to some length (`TimedRegex.safe_len`), the code of
+    `matches(text, rx)` given the text's code and a temporary: its bound `search` called directly, and `regex_search`
+    (which starts the clock) only for a longer text. None for any other regex."""
+    t = consts.namespace.get(src)
+    if not isinstance(t, regexes.TimedRegex) or t.safe_len < 0:
+        return None
+    search = consts.name(t.rx.search, "rs")
+    if t.safe_len == math.inf:
+        return lambda text, tmp: f"({search}({text}) is not None)"
+    timed, limit = consts.name(regexes.regex_search, "fn"), int(t.safe_len)
+    return lambda text, tmp: (f"(({tmp} := {text}), ({search}({tmp}) is not None) if len({tmp}) <= {limit} "
+                              f"else {timed}({src}, {tmp}))[1]")
 
 
 def json_form(registry: Any, t: T.Type) -> support.JsonOf:
