@@ -494,3 +494,18 @@ def test_new_match_is_the_dataclass_built_faster() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.start = 0  # type: ignore[misc]
     assert fast.with_field(None) == Match(*args[:6], None, True, "source text")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet="ab最高第一ｘ", min_size=1, max_size=4), min_size=1, max_size=12, unique=True),
+       st.text(alphabet="ab最高第一ｘ ", max_size=30))
+def test_dfa_and_nfa_automata_find_the_same(keys: list[str], text: str) -> None:
+    """Small key sets are searched with ahocorasick_rs's DFA, larger ones with its default automaton (a contiguous
+    NFA): the hits (every overlapping occurrence, in code points) are the same either way."""
+    import ahocorasick_rs
+
+    from rulekit.runtime.matcher import rust_search
+
+    want = sorted(rust_search(keys)(text, True))
+    for kind in (ahocorasick_rs.Implementation.ContiguousNFA, ahocorasick_rs.Implementation.NoncontiguousNFA):
+        assert sorted(ahocorasick_rs.AhoCorasick(keys, implementation=kind).find_matches_as_indexes(text, True)) == want
