@@ -235,11 +235,12 @@ def _emit_find(a: list[str], call: n.Call, h: str) -> str:
     return f"{a[1]}.find({a[0]}, {field_path(texts)!r}{category})"
 
 
-def find_each(texts: list[str], call: n.Call, wordlist: str, category: str | None) -> str:
-    """`find([listing.title, listing.description], wl)`: the hits of each text in turn, each with its own field."""
+def find_each(texts: list[str], call: n.Call, category: str | None, find: Callable[[str, str], str]) -> str:
+    """`find([listing.title, listing.description], wl)`: the hits of each text in turn, each with its own field;
+    `find(text, args)` is the code of one text's call."""
     extra = f", {category}" if category is not None else ""
     items = call.args[0].items  # type: ignore[attr-defined]  # the caller checked it is a ListExpr
-    parts = [f"*{wordlist}.find({src}, {field_path(i)!r}{extra})" for src, i in zip(texts, items, strict=True)]
+    parts = ["*" + find(src, f", {field_path(i)!r}{extra}") for src, i in zip(texts, items, strict=True)]
     return "[" + ", ".join(parts) + "]"
 
 

@@ -57,6 +57,30 @@ def order(**over: Any) -> dict[str, Any]:
     return d
 
 
+def listing(**over: Any) -> dict[str, Any]:
+    """A valid built-in listing (JSON-like), with overrides."""
+    return {"id": "L1", "shop_id": "S1", "title": "", "description": "", "category": "服饰", "price": 1,
+            "images": [], "published_at": "2025-06-01T10:00:00+08:00", **over}
+
+
+def matches_policy(rules: dict[str, tuple[str, str]]) -> str:
+    """Policy `p` with one rule per name, firing when `matches(listing.FIELD, re"PATTERN")` for its (field,
+    pattern)."""
+    blocks = [f'  rule {name} on listing {{\n    when matches(listing.{field}, re"{pattern}")\n    message "x"\n  }}'
+              for name, (field, pattern) in rules.items()]
+    return "policy p {\n" + "\n".join(blocks) + "\n}\n"
+
+
+def check_matches_as_regex(engine: Any, rules: dict[str, tuple[str, str]], record: dict[str, Any]) -> None:
+    """Each rule of `matches_policy(rules)` fires on the listing just when `regex` finds its pattern in its field."""
+    import regex
+
+    rep = engine.evaluate(record, kind="listing", now=NOW)
+    fired = {v.rule for v in rep.violations} | {e.rule for e in rep.errors}
+    for name, (field, pattern) in rules.items():
+        assert (f"p.{name}" in fired) == (regex.search(pattern, record[field]) is not None), (name, record[field])
+
+
 def given_json(**over: Any) -> str:
     """A valid order as the JSON of a `given order {…}` clause, on one line."""
     return json.dumps(order(**over), ensure_ascii=False)

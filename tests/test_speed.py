@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import unicodedata
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from rulekit.runtime.matcher import NORMALIZED_IMAGES, WordlistMatcher, _evasive
 from rulekit.runtime.regexes import TimedRegex, regex_search
 from rulekit.syntax.parser import parse
 from rulekit.wordlist import evasive_image, fold
-from tests.helpers import REPO
+from tests.helpers import NOW, REPO, check_matches_as_regex, listing, matches_policy
 
 ALPHABET = "ab最高第一Ａ，Ｂ ß.新-產产門门"
 words = st.text(alphabet=ALPHABET, min_size=1, max_size=4).filter(lambda w: w.strip() and fold(w).strip())
@@ -300,23 +299,8 @@ def test_regex_timeout_option(tmp_path: Path) -> None:
     assert r.returncode == 2 and "positive number of seconds" in r.stderr
 
 
-_DIRECT_POLICY = """
-policy p {
-  rule unlimited on listing {
-    when matches(listing.title, re"包邮|免邮")
-    message "x"
-  }
-  rule bounded on listing {
-    when matches(listing.title, re"\\d+天")
-    message "x"
-  }
-  rule timed on listing {
-    when matches(listing.title, re"(\\w)\\1")
-    message "x"
-  }
-}
-"""
-_DIRECT: dict[str, Any] = {}
+_DIRECT = {"unlimited": ("title", "包邮|免邮"), "bounded": ("title", r"\d+天"), "timed": ("title", r"(\w)\1")}
+_DIRECT_ENGINE: dict[str, Any] = {}
 
 
 @settings(max_examples=150, deadline=None)
@@ -327,16 +311,81 @@ def test_matches_called_directly_answers_as_the_regex(tmp_path_factory: Any, tex
     regex's at every length."""
     import rulekit
 
-    if "engine" not in _DIRECT:
+    if "engine" not in _DIRECT_ENGINE:
         d = tmp_path_factory.mktemp("direct")
-        (d / "p.rule").write_text(_DIRECT_POLICY, encoding="utf-8")
-        _DIRECT["engine"] = rulekit.load(str(d))
-        src = _DIRECT["engine"].plan("listing").source
-        assert "regex_search" not in src and "is not None) if len(" in src  # the bounded one checks the length
+        (d / "p.rule").write_text(matches_policy(_DIRECT), encoding="utf-8")
+        _DIRECT_ENGINE["engine"] = rulekit.load(str(d))
+        src = _DIRECT_ENGINE["engine"].plan("listing").source
+        assert "is not None if len(" in src  # the bounded one checks the length
     title = text * (repeat // max(len(text), 1) + 1) if text else ""
-    listing = {"id": "L1", "shop_id": "S1", "title": title, "description": "", "category": "服饰", "price": 1,
-               "images": [], "published_at": "2025-06-01T10:00:00+08:00"}
-    rep = _DIRECT["engine"].evaluate(listing, kind="listing", now=datetime.fromisoformat("2025-06-02T00:00:00+08:00"))
-    fired = {v.rule for v in rep.violations}
-    for rule, pattern in (("p.unlimited", "包邮|免邮"), ("p.bounded", r"\d+天"), ("p.timed", r"(\w)\1")):
-        assert (rule in fired) == (regex.search(pattern, title) is not None), (rule, title)
+    check_matches_as_regex(_DIRECT_ENGINE["engine"], _DIRECT, listing(title=title))
+
+
+_PROBED_POLICY = """
+policy p {
+  wordlist a {
+    words "最高", "第一", "门"
+    match evasive
+    variants traditional
+  }
+  wordlist b {
+    words "新", "ab", "最"
+    allow "最新"
+    match evasive
+  }
+  wordlist c {
+    words "re:最[高新]", "產"
+    match evasive
+    variants traditional
+  }
+  rule ra on listing {
+    let hits = find([listing.title, listing.description], a)
+    when len(hits) > 0
+    message "x"
+    evidence hits
+  }
+  rule rb on listing {
+    let hits = find(listing.title, b)
+    when len(hits) > 0
+    message "x"
+    evidence hits
+  }
+  rule rc on listing {
+    let hits = find([listing.title, listing.description], c)
+    when len(hits) > 0
+    message "x"
+    evidence hits
+  }
+}
+"""
+_PROBED: dict[str, Any] = {}
+
+
+@settings(max_examples=200, deadline=None)
+@given(texts, texts, st.booleans())
+def test_probed_finds_report_what_each_wordlist_finds_alone(tmp_path_factory: Any, title: str, description: str,
+                                                            surrogate: bool) -> None:
+    """Generated code asks a fused automaton once per text whether a wordlist has a hit, and calls `find` only then
+    (with and without `variants traditional`, a pattern entry, lone surrogates): the evidence is what each list finds
+    alone."""
+    import rulekit
+
+    if "engine" not in _PROBED:
+        d = tmp_path_factory.mktemp("probed")
+        (d / "p.rule").write_text(_PROBED_POLICY, encoding="utf-8")
+        _PROBED["engine"] = rulekit.load(str(d))
+        assert "_probe0 = _U" in _PROBED["engine"].plan("listing").source
+        _PROBED["alone"] = {"p.ra": (WordlistMatcher(["最高", "第一", "门"], mode="evasive", variants=("traditional",)),
+                                     True),
+                            "p.rb": (WordlistMatcher(["新", "ab", "最"], ["最新"], mode="evasive"), False),
+                            "p.rc": (WordlistMatcher(["re:最[高新]", "產"], mode="evasive", variants=("traditional",)),
+                                     True)}
+    if surrogate:
+        title += "\ud800"
+    rep = _PROBED["engine"].evaluate(listing(title=title, description=description), kind="listing", now=NOW)
+    got = {v.rule: [(e.word, e.start, e.end, e.field) for e in v.evidence] for v in rep.violations}
+    for rule, (m, both) in _PROBED["alone"].items():
+        want = [(h.word, h.start, h.end, h.field) for h in m.find(title, "listing.title")]
+        if both:
+            want += [(h.word, h.start, h.end, h.field) for h in m.find(description, "listing.description")]
+        assert got.get(rule, []) == want, (rule, title, description)

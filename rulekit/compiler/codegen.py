@@ -14,18 +14,19 @@ from .expression import ExpressionCompiler, Scope, gen_name, table_else_name, ta
 def kind_source(ec: ExpressionCompiler, program: Program, kind: str, time_field: str,
                 rules: list[CheckedRule]) -> tuple[str, Scope]:
     """`evaluate(r, now, W, tu) -> (violations, errors)` for the rules of one kind."""
-    scope = Scope(kind)
+    scope = Scope(kind, probes={})
     blocks = [rule_block(ec, program, r, i, scope) for i, r in enumerate(rules)]
     # violations and errors are appended to shared empty tuples: a record that passes allocates neither
     lines = ["def evaluate(r, now, W, tu):", "    V = E = ()", f"    ev = r.{time_field}"]
     lines += [f"    {local} = _U" for local in sorted(set(scope.let_locals.values())) if local.startswith("_pl")]
+    lines += [f"    {local} = _U" for local in (scope.probes or {}).values()]
     return "\n".join(lines + blocks + ["    return V, E", ""]), scope
 
 
 def rule_block(ec: ExpressionCompiler, program: Program, r: CheckedRule, idx: int, kind_scope: Scope) -> str:
     """One rule: its `effective` guard, its lets reset, condition, message, actions and evidence."""
     pol = program.policy(r.policy)
-    s = Scope(kind_scope.kind, pol, r, idx, let_locals=kind_scope.let_locals)
+    s = Scope(kind_scope.kind, pol, r, idx, let_locals=kind_scope.let_locals, probes=kind_scope.probes)
     out: list[str] = [f"    # {r.id}"]
     ind = "    "
     start, end = pol.effective

@@ -12,7 +12,7 @@ from typing import Any
 
 from rulekit import types as T
 from rulekit import values
-from rulekit.builtins import BUILTINS, find_each, render_kind
+from rulekit.builtins import BUILTINS, render_kind
 from rulekit.checker import CheckedPolicy, CheckedRule, Program, type_of
 from rulekit.checker.nullability import path_of
 from rulekit.checker.regexcost import search_cost
@@ -21,6 +21,8 @@ from rulekit.syntax import nodes as n
 from rulekit.syntax.visitor import NodeVisitor, walk
 
 from .constants import Constants
+from .literals import literal_gate
+from .probes import find_source
 
 #: What every generated module can read, besides its constants.
 BASE_GLOBALS: dict[str, Any] = {
@@ -41,6 +43,8 @@ class Scope:
     projection: dict[str, int] | None = None  # query-time windows hold a tuple of the item fields they read
     cache_lets: bool = True  # lets evaluated once per subject through walrus-cached locals
     let_locals: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    #: in `evaluate`: the locals of fused automata's answers per subject text (`probes.find_code`); None elsewhere
+    probes: dict[tuple[str, str], str] | None = None
 
 
 class ExpressionCompiler(NodeVisitor):
@@ -111,8 +115,9 @@ class ExpressionCompiler(NodeVisitor):
         if k == "regex":
             import regex  # only for policies with regex literals
 
-            cost = search_cost(e.value)
-            return self.consts.name(regexes.TimedRegex(regex.compile(e.value), *(cost or (None,))), "rx")
+            cost = search_cost(e.value) or (None, 1)
+            rx = regexes.TimedRegex(regex.compile(e.value), *cost, gate=literal_gate(e.value))
+            return self.consts.name(rx, "rx")
         return self.consts.name(e.value, k[:2])
 
     def visit_Template(self, e: n.Template, s: Scope, safe: bool = False) -> str:
@@ -243,9 +248,8 @@ class ExpressionCompiler(NodeVisitor):
             held = self._members_counted(e.args[0], s)
             if held is not None:
                 return held
-        if e.func == "find" and e.args and isinstance(e.args[0], n.ListExpr):
-            category = self.val(e.args[2], s) if len(e.args) == 3 else None
-            return find_each([self.val(i, s) for i in e.args[0].items], e, self.val(e.args[1], s), category)
+        if e.func == "find" and (found := find_source(self, e, s)) is not None:
+            return found
         if e.func == "matches" and (direct := direct_search(self.consts, self.val(e.args[1], s))) is not None:
             return direct(self.val(e.args[0], s), self.tmp())
         b = BUILTINS[e.func]
@@ -343,18 +347,30 @@ class ExpressionCompiler(NodeVisitor):
 
 
 def direct_search(consts: Constants, src: str) -> Callable[[str, str], str] | None:
-    """For a regex constant searched without the clock up to some length (`TimedRegex.safe_len`), the code of
-    `matches(text, rx)` given the text's code and a temporary: its bound `search` called directly, and `regex_search`
-    (which starts the clock) only for a longer text. None for any other regex."""
+    """The code of `matches(text, rx)` for a regex constant, given the text's code and a temporary: the test of its
+    literal gate first (the whole answer when the literals are all it matches), then its bound `search` called
+    directly up to the length its bound allows without the clock (`TimedRegex.safe_len`), `regex_search` (which
+    starts the clock) beyond. None for a regex with neither a gate nor a length searched without the clock."""
     t = consts.namespace.get(src)
-    if not isinstance(t, regexes.TimedRegex) or t.safe_len < 0:
+    if not isinstance(t, regexes.TimedRegex) or (t.safe_len < 0 and not t.gate):
         return None
-    search = consts.name(t.rx.search, "rs")
-    if t.safe_len == math.inf:
-        return lambda text, tmp: f"({search}({text}) is not None)"
-    timed, limit = consts.name(regexes.regex_search, "fn"), int(t.safe_len)
-    return lambda text, tmp: (f"(({tmp} := {text}), ({search}({tmp}) is not None) if len({tmp}) <= {limit} "
-                              f"else {timed}({src}, {tmp}))[1]")
+    search, timed = consts.name(t.rx.search, "rs"), consts.name(regexes.regex_search, "fn")
+
+    def code(text: str, tmp: str) -> str:
+        if t.safe_len == math.inf and not t.gate:
+            return f"({search}({text}) is not None)"
+        if t.safe_len == math.inf:
+            run = f"({search}({tmp}) is not None)"
+        elif t.safe_len < 0:
+            run = f"{timed}({src}, {tmp})"
+        else:
+            run = f"({search}({tmp}) is not None if len({tmp}) <= {int(t.safe_len)} else {timed}({src}, {tmp}))"
+        if not t.gate:
+            return f"(({tmp} := {text}), {run})[1]"
+        test = " or ".join([f"({t.gate[0]!r} in ({tmp} := {text}))", *(f"({w!r} in {tmp})" for w in t.gate[1:])])
+        return f"({test})" if t.exact else f"(({test}) and {run})"
+
+    return code
 
 
 def json_form(registry: Any, t: T.Type) -> support.JsonOf:

@@ -15,6 +15,18 @@ from rulekit.runtime.matcher import LastTwo, WordlistMatcher, rust_search
 _Hits = list[tuple[int, int, int]]
 
 
+class _Every:
+    """Holds every matcher slot: what a probe answers when only each matcher's own `find` can tell."""
+
+    __slots__ = ()
+
+    def __contains__(self, slot: object) -> bool:
+        return True
+
+
+EVERY = _Every()
+
+
 class FusedSearch:
     """One automaton over the keys of several matchers (of one mode). `search_for(i)` is matcher i's search: the
     hits of its own keys, numbered as its own automaton numbers them. The fused automaton runs once per text: the
@@ -62,6 +74,42 @@ class FusedSearch:
             return [] if by_slot is None else list(by_slot.get(slot, ()))
 
         return search
+
+    def probe(self, caches: Sequence[LastTwo | None], family: Sequence[int]
+              ) -> Callable[[str], dict[int, _Hits] | None | _Every]:
+        """A text's hits split by matcher, or None when there is none: matcher `slot` reads its hits in the image
+        of `caches[family[slot]]` (None: the text itself). When every cache gives the text the same image (a text
+        without traditional characters) the automaton runs once. `EVERY` (which holds every slot) for a text the
+        automaton cannot search (lone surrogates), which each matcher's `find` handles."""
+        hits = self.hits
+        makers = [(lambda text: text) if c is None else c for c in caches]
+
+        def probe(text: str) -> dict[int, _Hits] | None | _Every:
+            try:
+                images = [make(text) for make in makers]
+                first = images[0]
+                if all(image is first for image in images):
+                    return hits(first)
+                parts = [hits(image) for image in images]
+            except UnicodeEncodeError:
+                return EVERY
+            merged = {slot: h for k, part in enumerate(parts) if part for slot, h in part.items() if family[slot] == k}
+            return merged or None
+
+        if len(makers) == 2:  # the usual group: lists with and without `variants traditional`
+            one, two = makers
+
+            def probe2(text: str) -> dict[int, _Hits] | None | _Every:
+                try:
+                    image = one(text)
+                    if two(text) is image:
+                        return hits(image)
+                except UnicodeEncodeError:
+                    return EVERY
+                return probe(text)
+
+            return probe2
+        return probe
 
     def find_for(self, slot: int, m: WordlistMatcher) -> Callable[..., list[Any]]:
         """Matcher `slot`'s `find`, with both slots of the image and hit caches read inline (a record's title and
@@ -126,10 +174,16 @@ def fuse(matchers: Sequence[WordlistMatcher]) -> int:
         if len(group) < 2 or _ahocorasick_rs is None:
             continue
         fused = FusedSearch([m.keys for m in group])
+        caches: list[LastTwo | None] = []
+        for m in group:
+            if not any(m.images is c for c in caches):
+                caches.append(m.images)
+        probe = fused.probe(caches, [next(i for i, c in enumerate(caches) if c is m.images) for m in group])
         for slot, m in enumerate(group):
             m.use_search(fused.search_for(slot))
             if all(p.trigger >= 0 for p in m.patterns):  # a pattern without a trigger runs on every text
                 m.find = fused.find_for(slot, m)
+                m.probe = (probe, slot)
         saved += len(group) - 1
     return saved
 

@@ -237,7 +237,8 @@ class WordlistMatcher:
     """
 
     __slots__ = ("entries", "allow", "mode", "automaton", "find", "keys", "_mode", "_key_entry", "_key_allow",
-                 "_has_allow", "variants", "scope", "patterns", "images", "scoped", "_whole", "collect", "_spec")
+                 "_has_allow", "variants", "scope", "patterns", "images", "scoped", "_whole", "collect", "_spec",
+                 "probe")
 
     entries: tuple[Entry, ...]
     allow: tuple[str, ...]
@@ -329,6 +330,9 @@ class WordlistMatcher:
             automaton = "pyahocorasick"
         self.automaton, search = _build_search(keys, automaton)
         self.images = images_of(self._mode, traditional)
+        #: set by `fused.fuse`: (a function of a text giving its fused hits by matcher, or None for none; this
+        #: matcher's slot in them), so generated code can skip `find` for a text without a hit of its own keys
+        self.probe: tuple[Callable[[str], Any], int] | None = None
         #: per key, what its matches carry (word, category, replacement, deletes); None for allow phrases, triggers
         self._spec = [None if e is None else (e.word, e.category, e.replacement, e.deletes) for e in key_entry]
         plain = not (self._has_allow or self._whole or self.scoped or self.patterns or self._mode in (_WORDS, _EVASIVE))

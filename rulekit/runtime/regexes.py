@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from typing import Any
 
 from rulekit.runtime.support import REGEX_BUDGET, Undetermined
@@ -28,15 +27,20 @@ def _safe_len(repetitions: int | None, factor: int = 1) -> float:
 class TimedRegex:
     """A compiled `re"…"` literal and the longest text it may search without a time limit (`safe_len`): unlimited
     for a pattern without unbounded repetitions and with small bounded ones, none for one whose running time nothing
-    bounds (W106's nesting, an alternation or repetition inside a repetition, backreferences)."""
+    bounds (W106's nesting, an alternation or repetition inside a repetition, backreferences). The literals of its
+    `gate` let `matches()` answer false without a search for a text that holds none of them."""
 
-    __slots__ = ("rx", "pattern", "safe_len", "repetitions")
+    __slots__ = ("rx", "pattern", "safe_len", "repetitions", "gate", "exact")
 
-    def __init__(self, rx: Any, repetitions: int | None, factor: int = 1):
+    def __init__(self, rx: Any, repetitions: int | None, factor: int = 1,
+                 gate: tuple[tuple[str, ...], bool] | None = None):
         self.rx = rx
         self.pattern = rx.pattern
         self.repetitions = repetitions
         self.safe_len = _safe_len(repetitions, factor)
+        #: strings one of which every match holds (`compiler/literals.py`), tested before the search; `exact`:
+        #: they are all it matches, so the test is the answer and the regex never runs
+        self.gate, self.exact = gate if gate is not None else ((), False)
 
     def __repr__(self) -> str:
         return f're"{self.pattern}"'
@@ -48,7 +52,7 @@ def regex_search(t: TimedRegex, s: str) -> bool:
     if len(s) <= t.safe_len:
         return t.rx.search(s) is not None
     rx = t.rx
-    left = REGEX_BUDGET.deadline - time.monotonic() if REGEX_BUDGET.deadline != math.inf else REGEX_BUDGET.seconds
+    left = REGEX_BUDGET.left()
     try:
         if left <= 0:
             raise TimeoutError

@@ -98,16 +98,31 @@ def to_date(dt: datetime) -> date:
 
 
 class RegexBudget(threading.local):
-    """The regex time one record may spend, over all its `matches()` calls (limit `regex-seconds`); per thread,
-    since one engine serves several."""
+    """The regex time one record may spend, over all its timed `matches()` calls (limit `regex-seconds`); per
+    thread, since one engine serves several. The clock starts at the record's first timed search: most records
+    have none (searches their bound lets run without a clock, and texts that fail a literal gate), and they never
+    read it."""
 
     seconds = 1.0
     deadline = math.inf
+    #: the seconds of a record whose budget has not started yet, else None
+    pending: float | None = None
 
     def start(self, seconds: float) -> None:
-        """A new record: its budget starts now (the clock is read once per record, only by kinds with regexes)."""
-        self.seconds = seconds
-        self.deadline = time.monotonic() + seconds
+        """A new record: its budget starts at its first timed search."""
+        self.pending = seconds
+
+    def left(self) -> float:
+        """The seconds left to the record (its budget starts now if it had not)."""
+        pending = self.pending
+        if pending is not None:
+            self.pending = None
+            self.seconds = pending
+            self.deadline = time.monotonic() + pending
+            return pending
+        if self.deadline == math.inf:  # outside a stream: the whole budget for each search
+            return self.seconds
+        return self.deadline - time.monotonic()
 
 
 REGEX_BUDGET = RegexBudget()
