@@ -189,9 +189,11 @@ def _minimal(strings: Iterable[str]) -> _Lang | None:
 
 
 def _better(a: _Lang | None, b: _Lang | None) -> _Lang | None:
-    b = _minimal(b) if b is not None else None
-    if a is None or b is None:
-        return a or b
+    """The better of two candidate sets: the fewer strings, then the longer shortest one (minimized at the end)."""
+    if b is None or not b or "" in b or len(b) > MAX_STRINGS:
+        return a
+    if a is None:
+        return b
     return b if (len(b), -min(map(len, b))) < (len(a), -min(map(len, a))) else a
 
 
@@ -210,4 +212,5 @@ def literal_gate(pattern: str) -> tuple[tuple[str, ...], bool] | None:
         if found is not None:
             return tuple(sorted(found)), True
     need = _required(items, icase)
+    need = None if need is None else _minimal(need)
     return None if need is None else (tuple(sorted(need)), False)
