@@ -80,7 +80,7 @@ def test_what_the_gates_of_shop_patterns_are() -> None:
     assert literal_gate("24小时(?:内)?发|次日发") == (("24小时内发", "24小时发", "次日发"), True)
     assert literal_gate("偏远|不包邮|包邮") == (("偏远", "包邮"), True)  # `不包邮` holds `包邮`
     assert literal_gate(r"数据来源|据[^，。]{0,20}(?:检测|报告)") == (("据",), False)  # `数据来源` holds `据`
-    assert literal_gate(r"(?i)(?:qq|扣扣)号?[:：\s]*[1-9]\d{4,10}") == (("QQ", "Qq", "qQ", "qq", "扣扣"), False)
+    assert literal_gate(r"(?i)(?:qq|扣扣)号?[:：\s]*[1-9]\d{4,10}") == (("Q", "q", "扣扣"), False)  # fewer tests
     assert literal_gate(r"^\p{Han}{0,3}[款版]") == (("款", "版"), False)
     assert literal_gate("(?i)k") == (("K", "k", "\u212a"), True)
 

@@ -161,6 +161,8 @@ def _required(items: list[tuple[Any, Any]], icase: bool) -> _Lang | None:
             best = _better(best, run)
         if "" not in lang:
             best = _better(best, lang)
+            if item[0] is sre_c.SUBPATTERN or item[0] is sre_c.BRANCH:  # fewer, shorter strings inside it
+                best = _better(best, _item_required(item, icase))
     return best
 
 
