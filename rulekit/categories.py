@@ -29,8 +29,19 @@ def in_category(path: str, category: str) -> bool:
 
 
 def in_any_category(path: str, categories: tuple[str, ...] | list[str]) -> bool:
-    """`in_category` for any of several categories."""
-    return any(in_category(path, c) for c in categories)
+    """`in_category` for any of several categories: a one-level category is a set test on the path's levels."""
+    one_level, deeper = _wanted(tuple(categories))
+    have = segments(path)
+    if not one_level.isdisjoint(have):
+        return True
+    return any(in_category(path, c) for c in deeper)
+
+
+@lru_cache(maxsize=1024)
+def _wanted(categories: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The one-level categories (as a set of their level) and the others (a category with no level matches none)."""
+    one = frozenset(levels[0] for c in categories if len(levels := segments(c)) == 1)
+    return one, tuple(c for c in categories if len(segments(c)) > 1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rulekit
-from rulekit.categories import in_category, parse_scope
+from rulekit.categories import in_any_category, in_category, parse_scope
 from rulekit.runtime import context
 from rulekit.runtime.matcher import WordlistMatcher
 from rulekit.runtime.variants import pinyin_forms, simplified
@@ -177,6 +177,19 @@ def test_bad_pattern_entries_are_e007(tmp_path: Path, word: str, problem: str) -
 def test_in_category_matches_whole_consecutive_levels(path: list[str], want: list[str]) -> None:
     reference = any(path[i : i + len(want)] == want for i in range(len(path) - len(want) + 1))
     assert in_category(" > ".join(path), ">".join(want)) == reference
+
+
+_LEVELS = st.lists(st.sampled_from(["医药保健", "药品", "化妆品", "感冒", " ", ""]), max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LEVELS, st.lists(_LEVELS, max_size=4))
+def test_in_any_category_is_in_category_of_any(path: list[str], wants: list[list[str]]) -> None:
+    """One-level categories are a set test, deeper ones the level-by-level one; empty ones match nothing."""
+    categories = [">".join(w) for w in wants]
+    reference = any(in_category(">".join(path), c) for c in categories)
+    assert in_any_category(">".join(path), categories) == reference
+    assert in_any_category(">".join(path), tuple(categories)) == reference
 
 
 def test_category_scopes_of_a_wordlist_and_of_an_entry(tmp_path: Path) -> None:
