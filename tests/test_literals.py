@@ -94,9 +94,17 @@ def test_what_the_gates_of_shop_patterns_are() -> None:
     "[[:alpha:]]x|y",  # a POSIX class, which the stdlib reads as a nested set
     "(?|(a)|(b))",  # a branch reset: the stdlib cannot read it
     "a|[^b]",  # one alternative without a literal
+    "(?x) a b # c",  # verbose: whitespace and comments are left to `regex`
+    "(?x:a b)|c",
 ])
 def test_patterns_with_nothing_known_get_no_gate(pattern: str) -> None:
     assert literal_gate(pattern) is None
+
+
+def test_an_exact_gate_the_regex_does_not_match_is_dropped() -> None:
+    """A guard against a misread tree: the compiled pattern must match every exact string."""
+    assert literal_gate("ab|cd", regex.compile("ab|cd").search) == (("ab", "cd"), True)
+    assert literal_gate("ab|cd", regex.compile("ab").search) is None
 
 
 def test_cased_letters_other_than_ascii_give_no_strings_under_case_insensitivity() -> None:

@@ -116,7 +116,8 @@ class ExpressionCompiler(NodeVisitor):
             import regex  # only for policies with regex literals
 
             cost = search_cost(e.value) or (None, 1)
-            rx = regexes.TimedRegex(regex.compile(e.value), *cost, gate=literal_gate(e.value))
+            compiled = regex.compile(e.value)
+            rx = regexes.TimedRegex(compiled, *cost, gate=literal_gate(e.value, compiled.search))
             return self.consts.name(rx, "rx")
         return self.consts.name(e.value, k[:2])
 

@@ -7,7 +7,7 @@ import re._constants as sre_c  # noqa: PLC2701 - the stdlib parser is the only f
 import re._parser as sre_parse  # noqa: PLC2701
 import unicodedata
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import product
 from typing import Any
 
@@ -32,10 +32,14 @@ def _parse(pattern: str) -> tuple[list[tuple[Any, Any]], int] | None:
             parsed = sre_parse.parse(source)
     except Exception:  # noqa: BLE001 - syntax only `regex` reads
         return None
+    if parsed.state.flags & sre_c.SRE_FLAG_VERBOSE:  # whitespace and comments: left to `regex` alone
+        return None
     todo = list(parsed)
     while todo:  # a `{` read as text may be a fuzzy constraint of `regex` (`(?:ab){e<=1}`): nothing is known
         op, av = todo.pop()
         if op is sre_c.LITERAL and av == ord("{"):
+            return None
+        if op is sre_c.SUBPATTERN and av[1] & sre_c.SRE_FLAG_VERBOSE:
             return None
         todo += [x for x in _children(op, av)]
     return list(parsed), parsed.state.flags
@@ -199,10 +203,11 @@ def _better(a: _Lang | None, b: _Lang | None) -> _Lang | None:
     return b if (len(b), -min(map(len, b))) < (len(a), -min(map(len, a))) else a
 
 
-def literal_gate(pattern: str) -> tuple[tuple[str, ...], bool] | None:
+def literal_gate(pattern: str, search: Callable[[str], Any] | None = None) -> tuple[tuple[str, ...], bool] | None:
     """For a `regex` pattern: strings one of which every match holds, and whether they are also exactly what it
     matches (so `matches()` is true just when the text holds one of them); None when no such few strings are known.
-    Read from the stdlib parser's tree, with case-insensitivity on ASCII letters only."""
+    Read from the stdlib parser's tree, with case-insensitivity on ASCII letters only. With the compiled pattern's
+    `search`, exact strings it does not match (which would mean the tree was read wrong) give no gate at all."""
     parsed = _parse(pattern)
     if parsed is None:
         return None
@@ -211,6 +216,8 @@ def literal_gate(pattern: str) -> tuple[tuple[str, ...], bool] | None:
     exact = _language(items, icase)
     if exact is not None and "" not in exact:
         found = _minimal(exact)
+        if found is not None and search is not None and not all(search(w) is not None for w in found):
+            return None
         if found is not None:
             return tuple(sorted(found)), True
     need = _required(items, icase)
