@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
+
+import msgspec
 
 from rulekit.runtime.value import NONE, Value, builder
 
@@ -35,18 +37,14 @@ class RuleDescriptor:
 class Evidence(Value):
     """One text match attached to a violation (LANGUAGE §5)."""
 
-    __slots__ = ()
-    _fields = ("field", "word", "text", "start", "end", "category", "replacement", "deletes")
-    _defaults = {"category": None, "replacement": None, "deletes": False}
-    if TYPE_CHECKING:
-        field: str | None
-        word: str
-        text: str
-        start: int
-        end: int
-        category: str | None
-        replacement: str | None
-        deletes: bool  # a present but empty replacement column: `--fix` deletes the word (not in §6 JSON)
+    field: str | None
+    word: str
+    text: str
+    start: int
+    end: int
+    category: str | None = None
+    replacement: str | None = None
+    deletes: bool = False  # a present but empty replacement column: `--fix` deletes the word (not in §6 JSON)
 
     @property
     def fix(self) -> str | None:
@@ -57,51 +55,36 @@ class Evidence(Value):
 class Action(Value):
     """A recommended action with JSON-ready arguments (money as `"20.00"`, durations in seconds)."""
 
-    __slots__ = ()
-    _fields = ("name", "args")
-    _defaults = {"args": dict}
-    if TYPE_CHECKING:
-        name: str
-        args: dict[str, Any]
+    name: str
+    args: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 class Violation(Value):
     """A rule that fired for a subject."""
 
-    __slots__ = ()
-    _fields = ("rule", "policy", "severity", "message", "actions", "evidence")
-    _defaults = {"actions": list, "evidence": list}
-    if TYPE_CHECKING:
-        rule: str
-        policy: str
-        severity: SeverityLevel
-        message: str
-        actions: list[Action]
-        evidence: list[Evidence]
+    rule: str
+    policy: str
+    severity: SeverityLevel
+    message: str
+    actions: list[Action] = msgspec.field(default_factory=list)
+    evidence: list[Evidence] = msgspec.field(default_factory=list)
 
 
 class EvalError(Value):
     """A rule that could not be evaluated (`rule` set), or an input that failed validation (`rule` null)."""
 
-    __slots__ = ()
-    _fields = ("rule", "message")
-    if TYPE_CHECKING:
-        rule: str | None
-        message: str
+    rule: str | None
+    message: str
 
 
 class Report(Value):
     """The outcome for one subject: decision, violations (by policy, then rule id) and errors."""
 
-    __slots__ = ()
-    _fields = ("kind", "id", "decision", "violations", "errors")
-    _defaults = {"violations": list, "errors": list}
-    if TYPE_CHECKING:
-        kind: str | None
-        id: str | None
-        decision: Decision
-        violations: list[Violation]
-        errors: list[EvalError]
+    kind: str | None
+    id: str | None
+    decision: Decision
+    violations: list[Violation] = msgspec.field(default_factory=list)
+    errors: list[EvalError] = msgspec.field(default_factory=list)
 
     def to_json(self, *, indent: int | None = None) -> str:
         """The report as LANGUAGE §6 JSON (keys in spec order; money as strings, decimals as numbers)."""
@@ -231,17 +214,18 @@ def _compact(report: Report) -> bytes:
         _encode = msgspec.json.Encoder().encode
         globals()["_Raw"] = msgspec.Raw
     enc = _encode
-    kind, rid, decision, violations, errors = report
+    kind, rid, decision, violations, errors = report.kind, report.id, report.decision, report.violations, report.errors
     head = _REPORT_HEAD.get(kind) or _head(_REPORT_HEAD, kind, _report_head)
     if not violations and not errors and decision == "allow":
         return head + enc(rid) + _ALLOW_TAIL
     parts = [head, enc(rid), b',"decision":', _DECISIONS.get(decision) or enc(decision), b',"violations":[']
     for n, v in enumerate(violations):
-        rule, policy, severity, message, actions, evidence = v
+        rule, policy, severity, message, actions, evidence = v.rule, v.policy, v.severity, v.message, v.actions, v.evidence
         key = (rule, policy, severity)
         parts += (b"," if n else b"", _VIOLATION_HEAD.get(key) or _head(_VIOLATION_HEAD, key, _violation_head),
                   enc(message), b',"actions":[')
-        for m, (name, args) in enumerate(actions):
+        for m, a in enumerate(actions):
+            name, args = a.name, a.args
             parts += (b"," if m else b"", _ACTION_HEAD.get(name) or _head(_ACTION_HEAD, name, _action_head),
                       enc(_exact(args) if args else args), b"}")
         parts += (b'],"evidence":', enc([_evidence_dict(e) for e in evidence]) if evidence else b"[]", b"}")
