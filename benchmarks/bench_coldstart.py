@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchtools import REPO, emit, remove_worktree, worktree  # noqa: E402
+from benchtools import REPO, emit, figures_option, remove_worktree, save_figures, worktree  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results_coldstart.md"
 
@@ -40,6 +40,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--baseline", default="f47ac68")
     ap.add_argument("--write", action="store_true")
+    figures_option(ap)
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="rulekit-cold-"))
     one = work / "one.jsonl"
@@ -79,6 +80,8 @@ def main() -> int:
     for name, ts in times.items():
         lines.append(f"| {name} | {statistics.median(ts) * 1000:.0f} | {min(ts) * 1000:.0f} | {max(ts) * 1000:.0f} |")
     emit(lines, "Cold start", OUT, a.write)
+    save_figures(a.figures, {"baseline": a.baseline, "median_ms": {
+        ("baseline" if k.startswith("baseline") else k): statistics.median(ts) * 1000 for k, ts in times.items()}})
     return 0
 
 

@@ -28,6 +28,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from benchtools import figures_option, save_figures
+
 import rulekit
 
 HERE = Path(__file__).resolve().parent
@@ -290,6 +292,7 @@ def main() -> int:
     ap.add_argument("--orders", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=5, help="interleaved rounds (medians are kept)")
     ap.add_argument("--write", action="store_true", help="write the Engine section of benchmarks/RESULTS.md")
+    figures_option(ap)
     args = ap.parse_args()
 
     args.load_start = os.getloadavg()[0]
@@ -372,6 +375,8 @@ def main() -> int:
 
     args.load_end = os.getloadavg()[0]
     md = render(rows, breakdown, mismatches, args)
+    save_figures(args.figures, {"orders": args.orders, "mismatches": mismatches, "records_per_cpu_s": {
+        pol: {name: r[0] for name, r in res.items()} for pol, res in rows}})
     print(md)
     if args.write:
         write_results(md)

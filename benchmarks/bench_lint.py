@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_engine import NOW_ISO, make_orders  # noqa: E402
-from benchtools import emit  # noqa: E402
+from benchtools import emit, figures_option, save_figures  # noqa: E402
 
 OUT = HERE / "results_lint.md"
 NOW = NOW_ISO  # the floor functions evaluate at bench_engine.NOW
@@ -65,6 +65,7 @@ def main() -> int:
     ap.add_argument("--orders", type=int, default=100_000)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--write", action="store_true", help=f"write the table to {OUT.name}")
+    figures_option(ap)
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="rulekit-bench-lint-"))
     src = work / "orders.jsonl"
@@ -110,6 +111,9 @@ def main() -> int:
     lines += ["", f"`--jobs 2` wrote the same bytes as one process: {'yes' if same else 'NO'}. Its CPU time counts its "
               "worker processes; what it saves is wall time."]
     emit(lines, "`rulekit lint` against a file floor", OUT, a.write)
+    save_figures(a.figures, {"orders": a.orders, "cpu_s": {k: statistics.median(v) for k, v in cpu.items()},
+                             "wall_s": {k: statistics.median(v) for k, v in wall.items()},
+                             "same_flags": flagged_rk == flagged_floor, "jobs_same_bytes": same})
     return 0 if flagged_rk == flagged_floor and same else 1
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchtools import REPO, emit, remove_worktree, worktree  # noqa: E402
+from benchtools import REPO, emit, figures_option, remove_worktree, save_figures, worktree  # noqa: E402
 
 TITLES = REPO.parent / "shared" / "data" / "titles_zh" / "titles.txt"
 OUT = Path(__file__).resolve().parent / "results_listings.md"
@@ -78,6 +78,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--baseline", default="f47ac68", help="git ref of the earlier rulekit (default f47ac68)")
     ap.add_argument("--write", action="store_true", help=f"write the table to {OUT.name}")
+    figures_option(ap)
     a = ap.parse_args()
     base = worktree(a.baseline)
     try:
@@ -107,6 +108,9 @@ def main() -> int:
         m = statistics.median(cpu[name])
         lines.append(f"| {name} | {m:.2f} | {m / a.listings * 1e6:.1f} | {a.listings / m:,.0f} | {m / this:.2f}× |")
     emit(lines, "Bundled policies over listings", OUT, a.write)
+    save_figures(a.figures, {"listings": a.listings, "baseline": a.baseline, "stable": stable,
+                             "us_per_listing": {"this tree": this / a.listings * 1e6,
+                                                "baseline": statistics.median(cpu[f"baseline {a.baseline}"]) / a.listings * 1e6}})
     return 0 if stable else 1
 
 

@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_engine import NOW_ISO, make_orders  # noqa: E402
-from benchtools import emit  # noqa: E402
+from benchtools import emit, figures_option, save_figures  # noqa: E402
 
 OUT = HERE / "results_memory.md"
 
@@ -43,6 +43,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     ap.add_argument("--write", action="store_true", help=f"write the table to {OUT.name}")
+    figures_option(ap)
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="rulekit-bench-memory-"))
     base = [json.dumps(o, ensure_ascii=False, default=str) for o in make_orders(50_000)]
@@ -66,6 +67,7 @@ def main() -> int:
     for n, size, peak in rows:
         lines.append(f"| {n:,} | {size:.0f} | {peak:.1f} | {peak / rows[0][2]:.2f}× |")
     emit(lines, "Peak memory of `rulekit lint`", OUT, a.write)
+    save_figures(a.figures, {"peak_rss_mib": {str(n): peak for n, _, peak in rows}})
     return 0
 
 

@@ -34,6 +34,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchtools import figures_option, save_figures
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results_windows.md"
 
@@ -489,6 +491,7 @@ def main() -> int:
     parser.add_argument("--no-engine", action="store_true")
     parser.add_argument("--write", action="store_true", help=f"write the table to {RESULTS.name}")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    figures_option(parser)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(run_child(args.child, args.events, args.repeat)))
@@ -523,6 +526,8 @@ def main() -> int:
         RESULTS.write_text(text, encoding="utf-8")
         print(f"written to {RESULTS}", file=sys.stderr)
     mismatch = any("MISMATCH" in r.get("note", "") for r in rows.values())
+    save_figures(args.figures, {"events": args.events, "mismatch": mismatch, "events_per_s": {
+        k: r["events"] / r["cpu"] for k, r in rows.items() if r.get("cpu") and "skipped" not in r}})
     return 1 if mismatch else 0
 
 

@@ -36,7 +36,7 @@ import ahocorasick_rs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from benchtools import REPO, emit  # noqa: E402
+from benchtools import REPO, emit, figures_option, save_figures  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 OUT = Path(__file__).resolve().parent / "results_words500.md"
@@ -64,6 +64,7 @@ def main() -> int:
     ap.add_argument("--titles", type=int, default=100_000)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--write", action="store_true")
+    figures_option(ap)
     a = ap.parse_args()
     if not (SHARED / "titles_zh" / "titles.txt").exists():
         print("../shared/data is not next to this checkout", file=sys.stderr)
@@ -126,6 +127,8 @@ def main() -> int:
             found[name] = fn()
             cpu[name].append(time.process_time() - t0)
     pya_s, rs_s = statistics.median(cpu["raw pyahocorasick"]), statistics.median(cpu["raw ahocorasick_rs"])
+    save_figures(a.figures, {"titles": a.titles, "titles_per_s": {k: a.titles / statistics.median(v)
+                                                                   for k, v in cpu.items()}})
     lines = [f"Command: `python benchmarks/bench_words500.py --titles {a.titles} --rounds {a.rounds}`", "",
              f"{len(words)} words ({firsts} distinct first characters) over {a.titles:,} real titles; CPU time, "
              f"median of {a.rounds} interleaved rounds; load average {os.getloadavg()[0]:.2f} at the end. "

@@ -1,10 +1,13 @@
-"""Helpers shared by the benchmark scripts: a checkout of an earlier rulekit, and writing a results table."""
+"""Helpers shared by the benchmark scripts: a checkout of an earlier rulekit, a results table, the figures as JSON."""
 
 from __future__ import annotations
 
+import argparse
+import json
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -27,3 +30,14 @@ def emit(lines: list[str], title: str, out: Path, write: bool) -> None:
     print(text)
     if write:
         out.write_text(f"# {title}\n\n" + text, encoding="utf-8")
+
+
+def figures_option(ap: argparse.ArgumentParser) -> None:
+    """`--figures FILE`: the script also writes its measured figures there as JSON (what `targets.py` reads)."""
+    ap.add_argument("--figures", type=Path, help="also write the measured figures to this file as JSON")
+
+
+def save_figures(path: Path | None, figures: dict[str, Any]) -> None:
+    """Write `figures` as JSON to `path` (the `--figures` option), if given."""
+    if path is not None:
+        path.write_text(json.dumps(figures, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -25,3 +25,14 @@ def test_a_benchmark_s_own_checks_pass(script: str, args: list[str]) -> None:
     assert r.returncode == 0, (r.stdout[-1500:], r.stderr[-1500:])
     assert "MISMATCH" not in r.stdout and not re.search(r"\bNO\b", r.stdout)
     assert {p: p.read_bytes() for p in BENCH.glob("results_*.md")} == before  # without --write nothing is saved
+
+
+def test_the_targets_run_reads_every_script_s_figures() -> None:
+    r = subprocess.run([sys.executable, str(BENCH / "targets.py"), "--quick", "--only", "lint", "windows"],
+                       capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert r.returncode == 0, (r.stdout[-1500:], r.stderr[-1500:])
+    rows = [line for line in r.stdout.splitlines() if line.startswith("| ") and "---" not in line][1:]
+    measured = [row for row in rows if "not run" not in row]
+    # the two scripts asked for give each of their targets a figure and a verdict; the others are "not run"
+    assert len(measured) == 6 and all(row.endswith(("| **yes** |", "| no |")) for row in measured), rows
+    assert "`bench_lint.py --orders 300 --rounds 1`" in r.stdout
