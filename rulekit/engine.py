@@ -101,9 +101,9 @@ class Engine:
                       validate: str = "full") -> Iterator[Report]:
         """Evaluate records as one stream, in order: one report per record, window state shared (`validate` as for
         `evaluate`)."""
-        push = self.stream(now=now, validate=validate).push
+        push = self.stream(now=now, validate=validate)._pusher(kind)
         for rec in records:
-            yield push(rec, kind=kind)
+            yield push(rec)
 
     def stream(self, *, now: datetime | Callable[[], datetime], store: WindowStore | None = None,
                lateness: timedelta | None = None, limits: Limits | None = None, validate: str = "full") -> Stream:

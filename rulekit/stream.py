@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, DivisionByZero, InvalidOperation, getcontext, localcontext
+from functools import partial
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -201,12 +202,16 @@ class Stream:
             if k is None:
                 return invalid_report(kind, _raw_id(record), problem or "unknown kind")
             step = self._steps[k]
-        c = getcontext()
-        if c.prec == 28 and c.rounding == ROUND_HALF_EVEN and c.traps[DivisionByZero] and c.traps[InvalidOperation]:
-            return step(record, now)
-        # the host application changed the decimal context: evaluate in the language's own (LANGUAGE §9)
-        with localcontext(values.DECIMAL_CONTEXT):
-            return step(record, now)
+        return _run(step, now, record)
+
+    def _pusher(self, kind: str | None = None) -> Callable[[Any], Report]:
+        """`push` for many records of one kind at the stream's time (`Engine.evaluate_many`): `_pusher(kind)(record)`
+        is `push(record, kind=kind)`, its kind's step and time looked up once instead of per record (valid until a
+        `restore`, which binds new steps: for a stream no caller can restore)."""
+        step = self._steps.get(kind)  # type: ignore[arg-type]
+        if step is None or self._clock is not None:
+            return lambda record: self.push(record, kind=kind)
+        return partial(_run, step, self.now)
 
     def max_seen(self) -> dict[str, int]:
         """Per record type, the largest event time seen so far (microseconds since the Unix epoch)."""
@@ -305,6 +310,16 @@ class Stream:
                  for x in evidence] if evidence else NONE))
         errors = [make_error(rules[idx].id, msg) for idx, msg in E] if E else NONE
         return make_report(kind, rid, decision(severities, bool(errors)), violations or NONE, errors)
+
+
+def _run(step: Callable[[Any, datetime], Report], now: datetime, record: Any) -> Report:
+    """`step(record, now)` in the language's decimal context (LANGUAGE §9): the host's when it is the default, a
+    local copy of the language's when the host application changed it."""
+    c = getcontext()
+    if c.prec == 28 and c.rounding == ROUND_HALF_EVEN and c.traps[DivisionByZero] and c.traps[InvalidOperation]:
+        return step(record, now)
+    with localcontext(values.DECIMAL_CONTEXT):
+        return step(record, now)
 
 
 def _raw_id(record: Any) -> str | None:

@@ -192,7 +192,8 @@ def compile_program(program: Program) -> Plan:
     context: list[WordlistMatcher] = []
     for pol in program.policies:
         for wl in pol.wordlists.values():
-            matchers.append(WordlistMatcher(wl.entries, wl.allow, wl.mode, variants=wl.variants, scope=wl.scope))
+            matchers.append(WordlistMatcher(wl.entries, wl.allow, wl.mode, variants=wl.variants, scope=wl.scope,
+                                            checked=True))
             consts.bind(wordlist_name(pol.name, wl.name), matchers[-1])
             if (pol.name, wl.name) in context_only:
                 context.append(matchers[-1])

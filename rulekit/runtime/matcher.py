@@ -233,7 +233,8 @@ class WordlistMatcher:
     `find` is built per instance (a closure) so that the no-match path stays a few C calls. Pattern entries
     (`re:…`) run on the image when their trigger literal is found; `variants` adds simplified folding of
     traditional characters and pinyin forms; a `scope` (the wordlist's, or an entry's) keeps entries to the
-    categories it names, and `category` is the listing's category path.
+    categories it names, and `category` is the listing's category path. `checked=True` skips checking the
+    entries (empty ones, pattern entries that cannot run): for the wordlists of a checked program only.
     """
 
     __slots__ = ("entries", "allow", "mode", "automaton", "find", "keys", "_mode", "_key_entry", "_key_allow",
@@ -255,6 +256,7 @@ class WordlistMatcher:
         automaton: str = "auto",
         variants: Sequence[str] = (),
         scope: CategoryScope | None = None,
+        checked: bool = False,
     ) -> None:
         self._mode = check_mode(mode)
         self.mode = mode
@@ -265,7 +267,8 @@ class WordlistMatcher:
         unknown = [v for v in self.variants if v not in VARIANTS]
         if unknown:
             raise ValueError(f"unknown variants {', '.join(unknown)}; expected {', '.join(VARIANTS)}")
-        problems = invalid_entries(self.entries, self.allow, mode)
+        # entries of a checked program were checked already (E007: the checker runs the same `invalid_entries`)
+        problems = () if checked else invalid_entries(self.entries, self.allow, mode)
         if problems:
             raise ValueError("; ".join(problem for _, problem in problems))
         traditional = "traditional" in self.variants
