@@ -153,19 +153,19 @@ TARGETS = (
 
 
 def measure(run: Run, quick: bool, work: Path) -> tuple[Figures | None, str]:
-    """Run one script; (its figures, or None, and what its run said when it could not be read)."""
+    """Run one script (its progress shown as it goes); (its figures and its printed tables, or None and why not)."""
     out = work / f"{run.name}.json"
     cmd = [sys.executable, str(HERE / run.script), *(run.quick if quick else run.args), "--figures", str(out)]
     print(f"== {run.name}: {' '.join(cmd[1:])}", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
-    r = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE.parent)
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, cwd=HERE.parent)
     print(f"   {time.perf_counter() - t0:.0f} s, exit status {r.returncode}", file=sys.stderr, flush=True)
     if not out.exists():
-        last = (r.stderr.strip() or r.stdout.strip() or "no output").splitlines()[-1]
+        last = (r.stdout.strip() or "no output (its messages are above)").splitlines()[-1]
         return None, f"not measured ({last})"
     figures = json.loads(out.read_text(encoding="utf-8"))
     figures["_exit"] = r.returncode
-    return figures, ""
+    return figures, r.stdout.strip()
 
 
 def render(results: dict[str, tuple[Figures | None, str]], quick: bool, load: tuple[float, float],
@@ -197,6 +197,11 @@ def render(results: dict[str, tuple[Figures | None, str]], quick: bool, load: tu
     if bad:
         lines += ["", "Scripts whose own checks failed (a variant flagged other records than rulekit): "
                   + ", ".join(bad) + "."]
+    for run in RUNS:  # each script's own tables, as it printed them
+        figures, printed = results.get(run.name, (None, ""))
+        if figures is not None:
+            body = printed.replace("\n# ", "\n### ").removeprefix("# ")
+            lines += ["", f"## {run.script}", "", body]
     return lines
 
 

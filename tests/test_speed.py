@@ -15,6 +15,7 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import rulekit
 from rulekit import cache
 from rulekit.checker.regexcost import repetitions, search_cost
 from rulekit.diagnostics import Span
@@ -122,13 +123,13 @@ SAFE = ["abc", "a+b", r"\d+天", "最[^新低高]", "(ab)+c", r"[a-z]{2,5}\d*", 
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(SAFE), st.text(alphabet="ab1234567890c天最新z", max_size=40))
 def test_a_regex_without_a_clock_answers_as_the_regex(pattern: str, text: str) -> None:
-    t = TimedRegex(regex.compile(pattern), repetitions(pattern))
+    t = TimedRegex(pattern, repetitions(pattern))
     assert regex_search(t, text) == (regex.search(pattern, text) is not None)
 
 
 @pytest.mark.parametrize("pattern", ["(a|aa)+$", "(a+)+$", r"(\w)\1", "(a{1,2})+$", r"(x|y+)*$"])
 def test_patterns_that_can_run_long_keep_their_time_limit(pattern: str) -> None:
-    t = TimedRegex(regex.compile(pattern), repetitions(pattern))
+    t = TimedRegex(pattern, repetitions(pattern))
     assert t.safe_len < 0  # every search of these goes through the record's regex budget
 
 
@@ -137,7 +138,7 @@ def test_bounded_loops_with_many_ways_through_keep_their_time_limit(pattern: str
     """A bounded repetition of an alternation or a repetition can take exponential time in its count (`(a|aa){1,40}$`
     backtracks for a minute over 41 characters): every non-empty text goes through the record's regex budget."""
     cost = search_cost(pattern)
-    t = TimedRegex(regex.compile(pattern), *(cost or (None,)))
+    t = TimedRegex(pattern, *(cost or (None,)))
     assert t.safe_len < 1
 
 
@@ -145,11 +146,11 @@ def test_bounded_repetitions_multiply_the_cost() -> None:
     """Bounded repetitions in sequence multiply what one position can cost: `a{0,30}a{0,30}a{0,30}b` is timed past a
     few dozen characters, while a few small ones (`1[3-9]\\d{9}`, `[^，]{1,15}更`) stay unlimited."""
     assert search_cost("a{0,30}a{0,30}a{0,30}b") == (0, 27000)
-    assert TimedRegex(regex.compile("a{0,30}a{0,30}a{0,30}b"), 0, 27000).safe_len < 100
+    assert TimedRegex("a{0,30}a{0,30}a{0,30}b", 0, 27000).safe_len < 100
     for pattern in (r"1[3-9]\d{9}", "[^，]{1,15}更", r"(?:\.\d)?元"):
         cost = search_cost(pattern)
         assert cost is not None and cost[0] == 0
-        assert TimedRegex(regex.compile(pattern), *cost).safe_len == float("inf")
+        assert TimedRegex(pattern, *cost).safe_len == float("inf")
 
 
 def _slow_regex_lint(tmp_path: Path, pattern: str, title: str, *args: str) -> Any:
@@ -175,9 +176,42 @@ def test_a_bounded_exponential_regex_is_cut_off_by_the_budget(tmp_path: Path) ->
     assert "0.2 s, limit `regex-seconds`" in r.stdout, r.stdout + r.stderr
 
 
+def test_a_regex_literal_compiles_when_it_first_searches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The generated code binds a stand-in for the compiled search; its first call compiles the pattern and puts the
+    bound method in its place, and the facts about a pattern (its cost, its gate) come from the user cache the
+    second time, so a warm start compiles only the patterns some record reaches."""
+    from rulekit.compiler.literals import regex_facts
+    from rulekit.runtime.regexes import LazySearch
+
+    monkeypatch.setenv(cache.ENV_DIR, str(tmp_path / "cache"))
+    cache.cache_dir.cache_clear()
+    try:
+        assert regex_facts("当[天日]发") == (0, 1, (("当天发", "当日发"), True)) == regex_facts("当[天日]发")
+        assert list((tmp_path / "cache").rglob("regex/*.pickle"))
+        (p := tmp_path / "p").mkdir()
+        (p / "p.rule").write_text('policy p {\n  rule r on listing {\n    when matches(listing.title, re"(?i)sale\\d+")'
+                                  '\n    message "x"\n  }\n}\n', encoding="utf-8")
+        engine = rulekit.load(p)
+        ns = engine.compiled.constants.namespace
+        stand_ins = {k: v for k, v in ns.items() if isinstance(v, LazySearch)}
+        assert len(stand_ins) == 1 and all(v.t._rx is None for v in stand_ins.values())
+        base = {"id": "L1", "shop_id": "S1", "description": "", "category": "服饰", "price": 1, "images": [],
+                "published_at": "2025-06-01T10:00:00+08:00"}
+        now = NOW
+        assert engine.evaluate(dict(base, title="夏季新品 T恤"), kind="listing", now=now).decision == "allow"
+        assert all(v.t._rx is None for v in stand_ins.values())  # the gate answered: nothing compiled
+        assert engine.evaluate(dict(base, title="SALE but no digit"), kind="listing", now=now).decision == "allow"
+        assert engine.evaluate(dict(base, title="Sale12"), kind="listing", now=now).violations
+        (name, lazy), = stand_ins.items()
+        assert ns[name] == lazy.t.rx.search and lazy.t._rx is not None
+        assert engine.evaluate(dict(base, title="big sale30"), kind="listing", now=now).violations
+    finally:
+        cache.cache_dir.cache_clear()
+
+
 def test_bounded_patterns_get_a_length_below_which_no_clock_is_read() -> None:
-    assert TimedRegex(regex.compile("包邮|免邮"), repetitions("包邮|免邮")).safe_len == float("inf")
-    assert 100 < TimedRegex(regex.compile(r"\d+天"), repetitions(r"\d+天")).safe_len < 10_000
+    assert TimedRegex("包邮|免邮", repetitions("包邮|免邮")).safe_len == float("inf")
+    assert 100 < TimedRegex(r"\d+天", repetitions(r"\d+天")).safe_len < 10_000
 
 
 # ---- caches ---------------------------------------------------------------------------------------------------

@@ -15,13 +15,12 @@ from rulekit import values
 from rulekit.builtins import BUILTINS, render_kind
 from rulekit.checker import CheckedPolicy, CheckedRule, Program, type_of
 from rulekit.checker.nullability import path_of
-from rulekit.checker.regexcost import search_cost
 from rulekit.runtime import regexes, support
 from rulekit.syntax import nodes as n
 from rulekit.syntax.visitor import NodeVisitor, walk
 
 from .constants import Constants
-from .literals import literal_gate
+from .literals import regex_facts
 from .probes import find_source
 
 #: What every generated module can read, besides its constants.
@@ -113,12 +112,8 @@ class ExpressionCompiler(NodeVisitor):
         if k in ("bool", "int", "string"):
             return repr(e.value)
         if k == "regex":
-            import regex  # only for policies with regex literals
-
-            cost = search_cost(e.value) or (None, 1)
-            compiled = regex.compile(e.value)
-            rx = regexes.TimedRegex(compiled, *cost, gate=literal_gate(e.value, compiled.search))
-            return self.consts.name(rx, "rx")
+            repetitions, factor, gate = regex_facts(e.value)
+            return self.consts.name(regexes.TimedRegex(e.value, repetitions, factor, gate), "rx")
         return self.consts.name(e.value, k[:2])
 
     def visit_Template(self, e: n.Template, s: Scope, safe: bool = False) -> str:
@@ -355,7 +350,9 @@ def direct_search(consts: Constants, src: str) -> Callable[[str, str], str] | No
     t = consts.namespace.get(src)
     if not isinstance(t, regexes.TimedRegex) or (t.safe_len < 0 and not t.gate):
         return None
-    search, timed = consts.name(t.rx.search, "rs"), consts.name(regexes.regex_search, "fn")
+    lazy = regexes.LazySearch(t)  # compiled on its first call, then the bound method itself
+    search, timed = consts.name(lazy, "rs"), consts.name(regexes.regex_search, "fn")
+    lazy.namespace, lazy.name = consts.namespace, search
 
     def code(text: str, tmp: str) -> str:
         if t.safe_len == math.inf and not t.gate:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import re._constants as sre_c  # noqa: PLC2701 - the stdlib parser is the only full reader of regex structure
 import re._parser as sre_parse  # noqa: PLC2701
+import sys
 import unicodedata
 import warnings
 from collections.abc import Callable, Iterable
@@ -223,3 +224,30 @@ def literal_gate(pattern: str, search: Callable[[str], Any] | None = None) -> tu
     need = _required(items, icase)
     need = None if need is None else _minimal(need)
     return None if need is None else (tuple(sorted(need)), False)
+
+
+def regex_facts(pattern: str) -> tuple[int | None, int, tuple[tuple[str, ...], bool] | None]:
+    """(unbounded repetitions, bounded factor, literal gate) of a `re"…"` literal: `search_cost` and `literal_gate`
+    (checked against the compiled pattern), kept in the user cache by this build of rulekit, the `regex` module's
+    version and Python's, so a warm start neither analyses nor compiles the pattern (rulekit/cache.py)."""
+    from rulekit import cache
+
+    key = cache.key_of("regex-facts", cache.package_fingerprint(), sys.version, cache.module_fingerprint("regex"),
+                      pattern)
+    hit = cache.load("regex", key)
+    if isinstance(hit, tuple) and len(hit) == 3 and (hit[0] is None or type(hit[0]) is int) \
+            and type(hit[1]) is int and (hit[2] is None or _is_gate(hit[2])):
+        return hit
+    import regex
+
+    from rulekit.checker.regexcost import search_cost
+
+    cost = search_cost(pattern) or (None, 1)
+    facts = (cost[0], cost[1], literal_gate(pattern, regex.compile(pattern).search))
+    cache.store("regex", key, facts)
+    return facts
+
+
+def _is_gate(g: Any) -> bool:
+    return isinstance(g, tuple) and len(g) == 2 and isinstance(g[0], tuple) and all(type(w) is str for w in g[0]) \
+        and type(g[1]) is bool

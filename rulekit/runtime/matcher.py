@@ -317,9 +317,7 @@ class WordlistMatcher:
         self.keys: tuple[str, ...] = tuple(keys)
         compiled: list[Pattern] = []
         for entry, trig in patterns:  # type: ignore[misc]
-            import regex  # only for pattern entries
-
-            compiled.append(Pattern(regex.compile(entry.word[3:]), len(key_entry), trig))
+            compiled.append(Pattern(entry.word[3:], len(key_entry), trig))
             key_entry.append(entry)
             key_allow.append(False)
         self.patterns = tuple(compiled)

@@ -6,7 +6,6 @@ import re
 import re._constants as sre_c  # noqa: PLC2701 - the stdlib parser is the only full reader of regex structure
 import re._parser as sre_parse  # noqa: PLC2701
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 #: The prefix that makes a wordlist entry a pattern.
@@ -102,13 +101,41 @@ def trigger(word: str) -> str:
     return best
 
 
-@dataclass(frozen=True, slots=True)
-class Pattern:
-    """A compiled pattern entry: the regex (run on a mode's image, overlapping), its trigger's key and index."""
+class LazyRegex:
+    """`rx` of a class holding a pattern in the attribute `source_attr` and a slot `_rx`: the pattern compiled with
+    the `regex` module when first read (and `regex` imported then: only policies with regexes need it)."""
 
-    rx: Any
-    key: int  # the matcher's key index the hits are numbered with
-    trigger: int  # the key index of the trigger literal in the automaton, or -1 (always run)
+    def __init__(self, source_attr: str) -> None:
+        self.source_attr = source_attr
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        rx = obj._rx
+        if rx is None:
+            import regex
+
+            rx = obj._rx = regex.compile(getattr(obj, self.source_attr))
+        return rx
+
+
+class Pattern:
+    """A pattern entry: its regex (run on a mode's image, overlapping; compiled on first use, since it runs only
+    on texts holding its trigger literal), its key index and its trigger's."""
+
+    __slots__ = ("source", "key", "trigger", "_rx")
+
+    def __init__(self, source: str, key: int, trigger: int) -> None:
+        self.source = source  # the regex, without the `re:` prefix
+        self.key = key  # the matcher's key index the hits are numbered with
+        self.trigger = trigger  # the key index of the trigger literal in the automaton, or -1 (always run)
+        self._rx: Any = None
+
+    #: the compiled regex, compiled when the pattern first runs
+    rx = LazyRegex("source")
+
+    def __repr__(self) -> str:
+        return f"Pattern({self.source!r}, key={self.key}, trigger={self.trigger})"
 
     def hits(self, image: str) -> list[tuple[int, int, int]]:
         """Every (overlapping) occurrence in the image, as automaton hits `(key, start, end)`."""

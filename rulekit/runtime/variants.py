@@ -15,30 +15,13 @@ VARIANTS: tuple[str, ...] = ("traditional", "pinyin")
 _BLOCKS = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
 
 
-def _version(module: str) -> str:
-    """What identifies the installed build of a module without importing it (nor importlib.metadata, 20 ms): the
-    path, size and modification time of its file."""
-    import importlib.util
-    import os
-
-    spec = importlib.util.find_spec(module)
-    origin = spec.origin if spec is not None else None
-    if not origin:  # pragma: no cover - a required dependency
-        return "?"
-    try:
-        st = os.stat(origin)
-    except OSError:  # pragma: no cover
-        return origin
-    return f"{origin}:{st.st_size}:{st.st_mtime_ns}"
-
-
 @lru_cache(maxsize=1)
 def t2s_table() -> dict[int, int]:
     """`str.translate` table: each traditional (or variant) character that OpenCC's `t2s` maps to one simplified
     character, and that character. Character for character, so a folded text keeps its length and offsets map back
     exactly; OpenCC's phrase table (which may change lengths) is not used. Built once (about 15 ms) and kept in the
     user cache, keyed by OpenCC's version."""
-    key = cache.key_of("t2s", _version("opencc"))
+    key = cache.key_of("t2s", cache.module_fingerprint("opencc"))
     table = cache.load("variants", key)
     if isinstance(table, dict):
         return table
@@ -78,7 +61,7 @@ _PINYIN_RULES = "forms-2: full pinyin; initials from three characters"
 def pinyin_of(words: list[str]) -> dict[str, list[str]]:
     """`pinyin_forms` of each word, kept in the user cache by the words and pypinyin's version: importing pypinyin
     takes 0.3 s (its phrase tables), which a process with a cached answer does not pay."""
-    key = cache.key_of("pinyin", _PINYIN_RULES, _version("pypinyin"), *words)
+    key = cache.key_of("pinyin", _PINYIN_RULES, cache.module_fingerprint("pypinyin"), *words)
     found = cache.load("variants", key)
     if isinstance(found, dict):
         return found
