@@ -125,6 +125,10 @@ def _memory(f: Figures) -> float:
 
 
 TARGETS = (
+    Target("engine", "freight + SLA in one engine, orders, vs zen-engine (its fastest row)", "≥ 5×",
+           _engine("freight+sla", False), lambda x: x >= 5, _times),
+    Target("engine", "freight + SLA: the hand-written floor's speed over rulekit's (moonshot)", "≤ 1.5×",
+           _engine("freight+sla", True), lambda x: x <= 1.5, _times),
     Target("engine", "freight, orders, vs zen-engine (its faster row)", "≥ 5×", _engine("freight", False),
            lambda x: x >= 5, _times),
     Target("engine", "freight: the hand-written floor's speed over rulekit's (moonshot)", "≤ 1.5×",
