@@ -98,73 +98,59 @@ def _money(x: Decimal) -> str:
     return str(x.quantize(CENT, ROUND_HALF_UP))
 
 
-def floor_freight(o: dict[str, Any]) -> dict[str, Any]:
+def _freight_checks(o: dict[str, Any], violations: list[dict[str, Any]]) -> str:
+    """The freight policy's checks of one order: its violations appended, the decision they give returned."""
     first, extra, free_over = FREIGHT.get(o["region"], FREIGHT_ELSE)
-    violations = []
-    decision = "allow"
     if o["claims_free_shipping"]:
         if free_over is None:
             fee = first + extra * max(math.ceil(D(str(o["weight"]))) - 1, 0)
             violations.append({"rule": "freight.remote_free_shipping", "severity": "error",
                                "message": f"{o['region']} 不包邮，订单 {o['id']} 却标注包邮",
                                "actions": [("set_shipping_fee", {"amount": _money(fee)})]})
-            decision = "block"
-        else:
-            total = D(str(o["total"]))
-            if total < free_over:
-                fee = first + extra * max(math.ceil(D(str(o["weight"]))) - 1, 0)
-                violations.append({"rule": "freight.below_free_threshold", "severity": "warning",
-                                   "message": f"订单 {o['id']} 金额 ¥{_money(total)} 未达包邮门槛 ¥{_money(free_over)}，却标注包邮",
-                                   "actions": [("set_shipping_fee", {"amount": _money(fee)})]})
-                decision = "review"
+            return "block"
+        total = D(str(o["total"]))
+        if total < free_over:
+            fee = first + extra * max(math.ceil(D(str(o["weight"]))) - 1, 0)
+            violations.append({"rule": "freight.below_free_threshold", "severity": "warning",
+                               "message": f"订单 {o['id']} 金额 ¥{_money(total)} 未达包邮门槛 ¥{_money(free_over)}，却标注包邮",
+                               "actions": [("set_shipping_fee", {"amount": _money(fee)})]})
+            return "review"
+    return "allow"
+
+
+def _sla_check(o: dict[str, Any], violations: list[dict[str, Any]], now: datetime) -> bool:
+    """The 48-hour shipping check of one order: whether it is late (its violation appended)."""
+    paid = o["paid_at"]
+    if paid is None:
+        return False
+    s = o["shipped_at"]
+    end = datetime.fromisoformat(s) if s is not None else now
+    if end - datetime.fromisoformat(paid) <= H48:
+        return False
+    violations.append({"rule": "sla.ship_48h", "severity": "warning",
+                       "message": f"订单 {o['id']} 付款后超过 48 小时未发货",
+                       "actions": [("remind_shipping", {"order_id": o["id"]})]})
+    return True
+
+
+def floor_freight(o: dict[str, Any]) -> dict[str, Any]:
+    violations: list[dict[str, Any]] = []
+    decision = _freight_checks(o, violations)
+    return {"id": o["id"], "decision": decision, "violations": violations}
+
+
+def floor_sla(o: dict[str, Any], now: datetime = NOW) -> dict[str, Any]:
+    violations: list[dict[str, Any]] = []
+    decision = "review" if _sla_check(o, violations, now) else "allow"
     return {"id": o["id"], "decision": decision, "violations": violations}
 
 
 def floor_both(o: dict[str, Any], now: datetime = NOW) -> dict[str, Any]:
     """Both policies in one pass over the order (freight, then the SLA), one report."""
-    first, extra, free_over = FREIGHT.get(o["region"], FREIGHT_ELSE)
-    violations = []
-    decision = "allow"
-    if o["claims_free_shipping"]:
-        if free_over is None:
-            fee = first + extra * max(math.ceil(D(str(o["weight"]))) - 1, 0)
-            violations.append({"rule": "freight.remote_free_shipping", "severity": "error",
-                               "message": f"{o['region']} 不包邮，订单 {o['id']} 却标注包邮",
-                               "actions": [("set_shipping_fee", {"amount": _money(fee)})]})
-            decision = "block"
-        else:
-            total = D(str(o["total"]))
-            if total < free_over:
-                fee = first + extra * max(math.ceil(D(str(o["weight"]))) - 1, 0)
-                violations.append({"rule": "freight.below_free_threshold", "severity": "warning",
-                                   "message": f"订单 {o['id']} 金额 ¥{_money(total)} 未达包邮门槛 ¥{_money(free_over)}，却标注包邮",
-                                   "actions": [("set_shipping_fee", {"amount": _money(fee)})]})
-                decision = "review"
-    paid = o["paid_at"]
-    if paid is not None:
-        s = o["shipped_at"]
-        end = datetime.fromisoformat(s) if s is not None else now
-        if end - datetime.fromisoformat(paid) > H48:
-            violations.append({"rule": "sla.ship_48h", "severity": "warning",
-                               "message": f"订单 {o['id']} 付款后超过 48 小时未发货",
-                               "actions": [("remind_shipping", {"order_id": o["id"]})]})
-            if decision == "allow":
-                decision = "review"
-    return {"id": o["id"], "decision": decision, "violations": violations}
-
-
-def floor_sla(o: dict[str, Any], now: datetime = NOW) -> dict[str, Any]:
-    violations = []
-    decision = "allow"
-    paid = o["paid_at"]
-    if paid is not None:
-        s = o["shipped_at"]
-        end = datetime.fromisoformat(s) if s is not None else now
-        if end - datetime.fromisoformat(paid) > H48:
-            violations.append({"rule": "sla.ship_48h", "severity": "warning",
-                               "message": f"订单 {o['id']} 付款后超过 48 小时未发货",
-                               "actions": [("remind_shipping", {"order_id": o["id"]})]})
-            decision = "review"
+    violations: list[dict[str, Any]] = []
+    decision = _freight_checks(o, violations)
+    if _sla_check(o, violations, now) and decision == "allow":
+        decision = "review"
     return {"id": o["id"], "decision": decision, "violations": violations}
 
 
