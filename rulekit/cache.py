@@ -228,7 +228,8 @@ def code_fingerprint() -> str:
 @lru_cache(maxsize=8)
 def module_fingerprint(module: str) -> str:
     """What identifies the installed build of a module without importing it (nor importlib.metadata, 20 ms): the
-    path, size and modification time of its file."""
+    path and size of its file, and the name of its distribution's `.dist-info` folder beside its package (name and
+    version: the same on every fresh install of that release), else its file's modification time."""
     import importlib.util
     import os
 
@@ -240,6 +241,15 @@ def module_fingerprint(module: str) -> str:
         st = os.stat(origin)
     except OSError:  # pragma: no cover
         return origin
+    package = Path(origin).parent
+    prefix = module.lower().replace("_", "-") + "-"
+    try:
+        infos = [e for e in os.listdir(package.parent)
+                 if e.endswith(".dist-info") and e.lower().replace("_", "-").startswith(prefix)]
+    except OSError:  # pragma: no cover
+        infos = []
+    if package.name == module and len(infos) == 1:
+        return f"{origin}:{st.st_size}:{infos[0]}"
     return f"{origin}:{st.st_size}:{st.st_mtime_ns}"
 
 
@@ -254,15 +264,35 @@ def package_fingerprint() -> str:
 
 
 def _files_fingerprint(files: list[Path]) -> str:
+    """What identifies a build by its files: the version and the SHA-256 of each file's bytes, by its path inside
+    the package. Hashing them costs about 10 ms, so the answer is kept in the cache under the files' sizes and
+    modification times, which cost a `stat` each: an installation whose files keep their times (every run on one
+    machine) looks it up, and one whose files are new but the same (a fresh `pip install` of the same release on a
+    CI runner whose cache was restored) hashes them once and finds every entry that the same bytes wrote."""
     from rulekit.version import __version__
-    parts = [__version__]
+    here = Path(__file__).resolve().parent
+    stats = [__version__]
     for f in files:
         try:
             st = f.stat()
-            parts.append(f"{f}:{st.st_size}:{st.st_mtime_ns}")
+            stats.append(f"{f}:{st.st_size}:{st.st_mtime_ns}")
         except OSError:
-            parts.append(f"{f}:?")
-    return key_of(*parts)
+            stats.append(f"{f}:?")
+    by_stats = key_of("build-stats", *stats)
+    if cache_dir() is None:  # nothing is cached: any key that changes with the files will do
+        return by_stats
+    known = _load("builds", by_stats, bytes.decode)
+    if isinstance(known, str) and len(known) == 64:
+        return known
+    parts: list[str | bytes] = [__version__]
+    for f in files:
+        try:
+            parts += [f.relative_to(here).as_posix() if f.is_relative_to(here) else f.name, f.read_bytes()]
+        except OSError:
+            parts += [f.name, b"?"]
+    by_content = key_of("build-content", *parts)
+    _write("builds", by_stats, by_content.encode("ascii"))
+    return by_content
 
 
 def lark_cache_file(grammar: str) -> str | None:

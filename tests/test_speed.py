@@ -423,3 +423,86 @@ def test_probed_finds_report_what_each_wordlist_finds_alone(tmp_path_factory: An
         if both:
             want += [(h.word, h.start, h.end, h.field) for h in m.find(description, "listing.description")]
         assert got.get(rule, []) == want, (rule, title, description)
+
+
+# ---- the build's fingerprint: what a cache restored onto a fresh install finds -------------------------------
+
+
+def _fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv(cache.ENV_DIR, str(tmp_path / "cache"))
+    monkeypatch.delenv(cache.ENV_OFF, raising=False)
+    cache.cache_dir.cache_clear()
+    return tmp_path / "cache"
+
+
+def test_a_build_is_known_by_the_bytes_of_its_files_not_their_times(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _fresh_cache(tmp_path, monkeypatch)
+    try:
+        files = [tmp_path / "a.py", tmp_path / "b.lark"]
+        for f in files:
+            f.write_text(f"# {f.name}\n", encoding="utf-8")
+        first = cache._files_fingerprint(files)
+        assert len(list(root.rglob("builds/*.pickle"))) == 1  # the bytes' key, kept under the files' times
+        for f in files:  # the same bytes with new times: a fresh install of the same release
+            os.utime(f, ns=(10**18, 10**18))
+        assert cache._files_fingerprint(files) == first
+        assert len(list(root.rglob("builds/*.pickle"))) == 2
+        for entry in root.rglob("builds/*.pickle"):  # a damaged entry is not trusted: the bytes are hashed again
+            entry.write_bytes(b"garbage")
+        assert cache._files_fingerprint(files) == first
+        files[0].write_text("# changed\n", encoding="utf-8")
+        os.utime(files[0], ns=(10**18, 10**18))  # even with the old times, another key
+        changed = cache._files_fingerprint(files)
+        assert changed != first
+        monkeypatch.setenv(cache.ENV_OFF, "1")  # no cache: a key of the times, which nothing stores
+        cache.cache_dir.cache_clear()
+        assert cache._files_fingerprint(files) not in (first, changed)
+    finally:
+        cache.cache_dir.cache_clear()
+
+
+def test_a_copy_of_the_package_with_new_file_times_has_the_same_build(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    _fresh_cache(tmp_path, monkeypatch)
+    copy = tmp_path / "site"
+    for part in ("rulekit", "grammar", "policies"):  # a checkout's layout: the data beside the package
+        shutil.copytree(REPO / part, copy / part, copy_function=shutil.copyfile,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    show = "from rulekit import cache; print(cache.__file__, cache.package_fingerprint())"
+
+    def build(path: Path) -> tuple[str, str]:
+        r = subprocess.run([sys.executable, "-c", show], capture_output=True, text=True, cwd=tmp_path,
+                           env={**os.environ, "PYTHONPATH": str(path)}, check=True)
+        where, key = r.stdout.split()
+        return where, key
+
+    here, ours = build(REPO)
+    there, theirs = build(copy)
+    assert Path(there).is_relative_to(copy) and not Path(here).is_relative_to(copy)
+    assert theirs == ours
+
+
+def test_a_dependency_is_known_by_its_release(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    site = tmp_path / "site"
+    (site / "rk_fake_dep").mkdir(parents=True)
+    (site / "rk_fake_dep" / "__init__.py").write_text("x = 1\n", encoding="utf-8")
+    (site / "rk_fake_dep-1.2.dist-info").mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    importlib.invalidate_caches()
+    try:
+        cache.module_fingerprint.cache_clear()
+        first = cache.module_fingerprint("rk_fake_dep")
+        assert first.endswith(":rk_fake_dep-1.2.dist-info")
+        os.utime(site / "rk_fake_dep" / "__init__.py", ns=(10**18, 10**18))  # reinstalled: new times, same release
+        cache.module_fingerprint.cache_clear()
+        assert cache.module_fingerprint("rk_fake_dep") == first
+        (site / "rk_fake_dep-2.0.dist-info").mkdir()  # which release is it? the file's time tells the builds apart
+        cache.module_fingerprint.cache_clear()
+        assert cache.module_fingerprint("rk_fake_dep").endswith(f":{10**18}")
+    finally:
+        cache.module_fingerprint.cache_clear()
