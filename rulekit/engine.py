@@ -101,7 +101,7 @@ class Engine:
                       validate: str = "full") -> Iterator[Report]:
         """Evaluate records as one stream, in order: one report per record, window state shared (`validate` as for
         `evaluate`)."""
-        push = self.stream(now=now, validate=validate)._pusher(kind)
+        push = self.stream(now=now, validate=validate).pusher(kind)
         for rec in records:
             yield push(rec)
 

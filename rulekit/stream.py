@@ -204,8 +204,8 @@ class Stream:
             step = self._steps[k]
         return _run(step, now, record)
 
-    def _pusher(self, kind: str | None = None) -> Callable[[Any], Report]:
-        """`push` for many records of one kind at the stream's time (`Engine.evaluate_many`): `_pusher(kind)(record)`
+    def pusher(self, kind: str | None = None) -> Callable[[Any], Report]:
+        """`push` for many records of one kind at the stream's time (`Engine.evaluate_many`): `pusher(kind)(record)`
         is `push(record, kind=kind)`, its kind's step and time looked up once instead of per record (valid until a
         `restore`, which binds new steps: for a stream no caller can restore)."""
         step = self._steps.get(kind)  # type: ignore[arg-type]

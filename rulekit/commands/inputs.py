@@ -156,9 +156,14 @@ def push_input(engine: Any, stream: Any, rec: InputRecord, subject: str | None, 
     else:
         rid = rec.data.get("id")
         rep = invalid_report(kind, rid if isinstance(rid, str) else None, problem)
+    return explained(rec, rep, adapted)
+
+
+def explained(rec: InputRecord, rep: Report, adapted: bool = False) -> Report:
+    """The report of a record of no known kind with a hint of what it may be (an export of another tool)."""
     if rep.kind is None and not adapted:
         from rulekit.adapters.sniff import suggest  # only for a record of no known kind
         hint = suggest(rec.data, rec.format)
         if hint is not None:
             rep = invalid_report(None, rep.id, f"{rep.errors[0].message}; {hint}")
-    return rep  # type: ignore[no-any-return]
+    return rep

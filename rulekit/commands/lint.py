@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from rulekit import __version__
+from rulekit.commands import lane
 from rulekit.commands.common import (
     EXIT_FAIL,
     EXIT_OK,
@@ -150,8 +151,15 @@ def run(a: argparse.Namespace) -> int:
             elif not a.quiet:
                 print(f"rulekit lint: --jobs {a.jobs}: one process ({why})", file=sys.stderr)
         if pairs is None and summary is None:
-            pairs = reports(engine, files, a.subject, now, lateness, progress, inputs,
-                            window_store(a.window_store, lateness))
+            store = window_store(a.window_store, lateness)
+            lane_out = None
+            if a.format == "jsonl" and not (a.write_baseline or a.fix) and baseline is None and suppressions is None:
+                lane_out = lane.output_of(out, inputs, progress)  # nothing between reports and output: one loop
+            if lane_out is not None:
+                summary = lane.write_jsonl(engine, engine.stream(now=now, lateness=lateness, store=store), files,
+                                           a.subject, inputs, out, lane_out)
+            else:
+                pairs = reports(engine, files, a.subject, now, lateness, progress, inputs, store)
         if a.write_baseline:
             pairs = _recording(pairs, written)
         if baseline is not None:

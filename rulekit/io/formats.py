@@ -69,7 +69,7 @@ def located(record: InputRecord, report: Report) -> Report:
 def write_jsonl(pairs: Iterable[Pair], out: TextIO) -> Summary:
     """One report per line, in input order, and nothing else."""
     summary = Summary()
-    raw = _utf8_bytes_of(out)
+    raw = utf8_bytes_of(out)
     if raw is None:
         for record, report in pairs:
             summary.add(report)
@@ -84,7 +84,7 @@ def write_jsonl(pairs: Iterable[Pair], out: TextIO) -> Summary:
     return summary
 
 
-def _utf8_bytes_of(out: TextIO) -> Any:
+def utf8_bytes_of(out: TextIO) -> Any:
     """The byte buffer under a UTF-8 text file (flushed, so what was written before stays before), or None: for a
     stream of another encoding, a line-buffered one (a terminal sees each line as it comes), and where text files
     end lines with something else than `\\n`."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
+from json.encoder import encode_basestring as _json_string  # type: ignore[attr-defined]
 from typing import Any, TextIO
 
 from rich import box
@@ -22,10 +23,8 @@ _SEVERITY_STYLE = {"error": "red", "warning": "yellow", "info": "cyan"}
 
 
 def _args_text(args: Mapping[str, Any]) -> str:
-    parts = []
-    for k, v in args.items():
-        parts.append(f"{k}={dumps_exact(v)}")
-    return ", ".join(parts)
+    # A string argument (the usual one: an id) is what `json.dumps(v, ensure_ascii=False)` makes of it, in C
+    return ", ".join([f"{k}={_json_string(v) if v.__class__ is str else dumps_exact(v)}" for k, v in args.items()])
 
 
 #: What rich strips from text it is given (rich.control.STRIP_CONTROL_CODES): the plain output strips the same
@@ -66,7 +65,7 @@ def _record_lines(record: InputRecord, report: Report, rule_titles: Mapping[str,
 
 def _plain(lines: list[Line]) -> str:
     """The lines as rich would print them without colour, and never folded."""
-    return _STRIP.sub("", "".join("".join(t for t, _ in line) + "\n" for line in lines))
+    return _STRIP.sub("", "\n".join(["".join([t for t, _ in line]) for line in lines]) + "\n")
 
 
 def write_text(pairs: Iterable[Pair], out: TextIO, *, color: bool, rule_titles: Mapping[str, str],
