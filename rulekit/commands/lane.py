@@ -54,29 +54,31 @@ def write_jsonl(engine: Any, stream: Any, files: list[str], subject: str | None,
                 raw_out.write(b"".join(lines))
                 lines.clear()
 
-    for f in files:
-        if typed is None or f == "-" or input_format_of(f, inputs.input_format) != "jsonl":
-            layered(inputs.records(f, registry))
-            continue
-        most = _limits.active().record_bytes
-        with open(f, "rb") as handle:
-            for number, raw in enumerate(handle, start=1):
-                if usual_json_line(raw, number, most):
-                    data = typed(raw)
-                    if data is not None:
-                        rep = push(data)
-                        if rep.errors or rep.kind is None:  # an input error: it names its file and line
-                            rec = InputRecord(f, number, data, None, "json")
-                            rep = located(rec, explained(rec, rep))
-                        add(rep)
-                        write(report_line(rep, errors))
-                        if len(lines) >= BATCH:
-                            raw_out.write(b"".join(lines))
-                            lines.clear()
-                        continue
-                # Any other line as the layered reader reads it (the typed decoder has had its say: a line it
-                # refused is read as a dict, as the reader does after a refusal).
-                layered(read_json_lines(f, (raw,), number, keep_raw=False))
-    raw_out.write(b"".join(lines))
-    raw_out.flush()
+    try:
+        for f in files:
+            if typed is None or f == "-" or input_format_of(f, inputs.input_format) != "jsonl":
+                layered(inputs.records(f, registry))
+                continue
+            most = _limits.active().record_bytes
+            with open(f, "rb") as handle:
+                for number, raw in enumerate(handle, start=1):
+                    if usual_json_line(raw, number, most):
+                        data = typed(raw)
+                        if data is not None:
+                            rep = push(data)
+                            if rep.errors or rep.kind is None:  # an input error: it names its file and line
+                                rec = InputRecord(f, number, data, None, "json")
+                                rep = located(rec, explained(rec, rep))
+                            add(rep)
+                            write(report_line(rep, errors))
+                            if len(lines) >= BATCH:
+                                raw_out.write(b"".join(lines))
+                                lines.clear()
+                            continue
+                    # Any other line as the layered reader reads it (the typed decoder has had its say: a line it
+                    # refused is read as a dict, as the reader does after a refusal).
+                    layered(read_json_lines(f, (raw,), number, keep_raw=False))
+    finally:  # what was read is written, even when a later file cannot be read
+        raw_out.write(b"".join(lines))
+        raw_out.flush()
     return summary
