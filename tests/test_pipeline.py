@@ -270,3 +270,48 @@ policy s {
     again.push(order(id="b", total=0.1, created_at=at(1)))
     rep = again.push(order(id="c", total="0.1", created_at=at(2)))
     assert rep.violations == [] and again.push(order(id="d", total=0.01, created_at=at(3))).violations[0].message == "¥0.31"
+
+
+# ---- the visitor's child iteration is the plain field-by-field walk ----------------------------------------
+
+
+def _reference_children(node: Any) -> list[Any]:
+    """The children as the visitor's contract reads: each field but the skipped ones, tuples flattened, every
+    dataclass but spans, types and refs."""
+    import dataclasses
+
+    from rulekit.diagnostics import Span
+    from rulekit.syntax.nodes import Ref
+    from rulekit.syntax.visitor import _SKIP
+    from rulekit.types import Type
+
+    out: list[Any] = []
+
+    def add(v: Any) -> None:
+        if isinstance(v, tuple):
+            for x in v:
+                add(x)
+        elif dataclasses.is_dataclass(v) and not isinstance(v, (Span, Type, Ref)):
+            out.append(v)
+
+    for f in dataclasses.fields(node):
+        if f.name not in _SKIP:
+            add(getattr(node, f.name))
+    return out
+
+
+def test_walk_visits_what_a_plain_recursive_walk_visits() -> None:
+    """Every node of the bundled policies, parsed and checked, in the same order as a plain recursive walk."""
+    from rulekit.syntax.visitor import iter_child_nodes, walk
+
+    def plain(node: Any) -> list[Any]:
+        return [node, *(x for c in _reference_children(node) for x in plain(c))]
+
+    program = rulekit.load().program
+    roots = [*program.policies, *(r for p in program.policies for r in p.rules)]
+    seen = 0
+    for root in roots:
+        assert [id(x) for x in walk(root)] == [id(x) for x in plain(root)]
+        assert list(iter_child_nodes(root)) == _reference_children(root)
+        seen += len(plain(root))
+    assert seen > 1000

@@ -21,18 +21,39 @@ def _child_fields(cls: type) -> tuple[str, ...]:
     return names
 
 
-def _nodes_in(value: Any) -> Iterator[Any]:
-    if isinstance(value, tuple):
-        for v in value:
-            yield from _nodes_in(v)
-    elif hasattr(value, "__dataclass_fields__") and not isinstance(value, (Span, Type, Ref)):
-        yield value
+_IS_NODE: dict[type, bool] = {}
+
+
+def _is_node(cls: type) -> bool:
+    found = _IS_NODE.get(cls)
+    if found is None:
+        found = _IS_NODE[cls] = hasattr(cls, "__dataclass_fields__") and not issubclass(cls, (Span, Type, Ref))
+    return found
+
+
+def _flatten(values: tuple[Any, ...], out: list[Any]) -> None:
+    for v in values:
+        if isinstance(v, tuple):
+            _flatten(v, out)
+        elif _IS_NODE.get(v.__class__) or _is_node(v.__class__):
+            out.append(v)
+
+
+def child_nodes(node: Any) -> list[Any]:
+    """The direct child nodes of a node, in field order (tuples and tuples of tuples flattened)."""
+    out: list[Any] = []
+    for name in _CHILD_FIELDS.get(node.__class__) or _child_fields(node.__class__):
+        v = getattr(node, name)
+        if isinstance(v, tuple):
+            _flatten(v, out)
+        elif _IS_NODE.get(v.__class__) or _is_node(v.__class__):
+            out.append(v)
+    return out
 
 
 def iter_child_nodes(node: Any) -> Iterator[Any]:
     """The direct child nodes of a node, in field order (tuples and tuples of tuples flattened)."""
-    for name in _child_fields(type(node)):
-        yield from _nodes_in(getattr(node, name))
+    return iter(child_nodes(node))
 
 
 def walk(node: Any) -> Iterator[Any]:
@@ -41,7 +62,10 @@ def walk(node: Any) -> Iterator[Any]:
     while todo:
         x = todo.pop()
         yield x
-        todo.extend(reversed(list(iter_child_nodes(x))))
+        children = child_nodes(x)
+        if children:
+            children.reverse()
+            todo += children
 
 
 class NodeVisitor:
