@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_EVEN, DivisionByZero, InvalidOperation, getcontext, localcontext
+from decimal import ROUND_HALF_EVEN, Context, DivisionByZero, InvalidOperation, getcontext, localcontext
 from functools import partial
 from operator import attrgetter
 from pathlib import Path
@@ -204,13 +204,17 @@ class Stream:
             step = self._steps[k]
         return _run(step, now, record)
 
-    def pusher(self, kind: str | None = None) -> Callable[[Any], Report]:
+    def pusher(self, kind: str | None = None, *, context_kept: bool = False) -> Callable[[Any], Report]:
         """`push` for many records of one kind at the stream's time (`Engine.evaluate_many`): `pusher(kind)(record)`
         is `push(record, kind=kind)`, its kind's step and time looked up once instead of per record (valid until a
-        `restore`, which binds new steps: for a stream no caller can restore)."""
+        `restore`, which binds new steps: for a stream no caller can restore). With `context_kept` the caller
+        vouches that nothing changes the decimal context between its calls (`lint`, which runs no host code): when
+        it is the language's now, it is not looked at again for every record."""
         step = self._steps.get(kind)  # type: ignore[arg-type]
         if step is None or self._clock is not None:
             return lambda record: self.push(record, kind=kind)
+        if context_kept and _language_context(getcontext()):
+            return partial(step, now=self.now)
         return partial(_run, step, self.now)
 
     def max_seen(self) -> dict[str, int]:
@@ -315,11 +319,16 @@ class Stream:
 def _run(step: Callable[[Any, datetime], Report], now: datetime, record: Any) -> Report:
     """`step(record, now)` in the language's decimal context (LANGUAGE §9): the host's when it is the default, a
     local copy of the language's when the host application changed it."""
-    c = getcontext()
-    if c.prec == 28 and c.rounding == ROUND_HALF_EVEN and c.traps[DivisionByZero] and c.traps[InvalidOperation]:
+    if _language_context(getcontext()):
         return step(record, now)
     with localcontext(values.DECIMAL_CONTEXT):
         return step(record, now)
+
+
+def _language_context(c: Context) -> bool:
+    """Whether `c` is the language's decimal context as `_run` tells it (the host's default)."""
+    return c.prec == 28 and c.rounding == ROUND_HALF_EVEN and bool(c.traps[DivisionByZero]) and \
+        bool(c.traps[InvalidOperation])
 
 
 def _raw_id(record: Any) -> str | None:

@@ -42,7 +42,7 @@ def write_jsonl(engine: Any, stream: Any, files: list[str], subject: str | None,
     lines: list[bytes] = []  # written a batch at a time: one `write` a line costs more than building the line
     write = lines.append
     typed = inputs.typed
-    push = stream.pusher(subject)
+    push = stream.pusher(subject, context_kept=True)  # no host code runs between records
     registry = engine.program.registry
 
     def layered(records: Iterable[InputRecord]) -> None:

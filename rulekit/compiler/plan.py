@@ -151,17 +151,24 @@ class Plan:
     validators: Mapping[str, Validator]
     constants: Constants
     _read: dict[str, Validator] = field(default_factory=dict, repr=False, compare=False)
+    _lean: dict[str, tuple[str, ...] | None] = field(default_factory=dict, repr=False, compare=False)
 
-    def read_validators(self) -> Mapping[str, Validator]:
-        """Per subject kind, the validator of `validate="read"`: only the fields its rules and the windows over it
-        read (the whole record for a kind a members window keeps, or whose rules use a subject as a whole). Built
-        when first asked for."""
-        if not self._read:
+    def lean_fields(self, kind: str) -> tuple[str, ...] | None:
+        """The fields of `kind` its rules and the windows over it read, with `id` and the time field; None when
+        the kind's records are needed whole (a members window keeps them, or a rule uses a subject as a whole)."""
+        if not self._lean:
             by_kind: dict[str, list[CheckedRule]] = {}
             for r in self.program.rules():
                 by_kind.setdefault(r.subject, []).append(r)
-            lean = {k: f for k, p in self.kinds.items()
-                    if (f := _lean_fields(self.program, p, by_kind.get(k, []), self.windows)) is not None}
+            self._lean.update({k: _lean_fields(self.program, p, by_kind.get(k, []), self.windows)
+                               for k, p in self.kinds.items()})
+        return self._lean.get(kind)
+
+    def read_validators(self) -> Mapping[str, Validator]:
+        """Per subject kind, the validator of `validate="read"`: only the fields `lean_fields` names (the whole
+        record where it names none). Built when first asked for."""
+        if not self._read:
+            lean = {k: f for k in self.kinds if (f := self.lean_fields(k)) is not None}
             subsets = compile_subsets(self.validators, self.program.registry, lean)
             self._read.update({k: subsets.get(k, self.validators[k]) for k in self.kinds})
         return MappingProxyType(self._read)

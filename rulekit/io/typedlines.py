@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rulekit import limits as _limits
 from rulekit.io.readers import _FAST_DECODER, Typed, _parse_decimal
 
 
-def typed_json_lines(validators: Any, registry: Any, kind: str) -> Typed | None:
+def typed_json_lines(validators: Any, registry: Any, kind: str, keep: Iterable[str] | None = None) -> Typed | None:
     """The typed decoder of JSON lines of `kind` (`records.typed`), its numbers read and checked as the reader
-    reads them under the limits in force; None when the record type cannot be decoded typed."""
+    reads them under the limits in force; None when the record type cannot be decoded typed. With `keep`, its
+    records hold only those fields (every field is checked all the same)."""
     from rulekit.records.typed import typed_decoder  # msgspec Structs: only for runs that decode typed
 
     limits = _limits.active()
-    return typed_decoder(validators, registry, kind, _parse_decimal, limits.number_digits, limits.number_exponent)
+    return typed_decoder(validators, registry, kind, _parse_decimal, limits.number_digits, limits.number_exponent,
+                         None if keep is None else frozenset(keep))
 
 
 def typed_reader(engine: Any, subject: str | None, exclude: frozenset[str] = frozenset()) -> Typed | None:
@@ -25,7 +28,8 @@ def typed_reader(engine: Any, subject: str | None, exclude: frozenset[str] = fro
     if kind is not None:
         if kind not in kinds or kind in exclude:
             return None
-        return typed_json_lines(engine.compiled.validators, engine.program.registry, kind)
+        return typed_json_lines(engine.compiled.validators, engine.program.registry, kind,
+                                engine.compiled.lean_fields(kind))
     return KindSniffer(engine, exclude)
 
 
@@ -70,8 +74,11 @@ class KindSniffer:
         if kind in self.eligible:
             if kind in self.decoders or kind == self.last:
                 if kind not in self.decoders:
+                    keep = self.engine.compiled.lean_fields(kind)
+                    if keep is not None and kind in self.own_kind:
+                        keep = (*keep, "kind")  # read above, to tell the line's kind
                     self.decoders[kind] = typed_json_lines(self.engine.compiled.validators,
-                                                           self.engine.program.registry, kind)
+                                                           self.engine.program.registry, kind, keep)
                 self.current, self.current_kind = self.decoders[kind], kind
             self.last = kind
         return value

@@ -64,8 +64,9 @@ class _TypedGenerator:
         self.plain: dict[str, list[tuple[str, bool]]] = {}
         self.sources: list[str] = []
 
-    def struct(self, name: str, busy: frozenset[str] = frozenset()) -> Any:
-        """The Struct of record type `name` (None when it cannot have one), its builder written."""
+    def struct(self, name: str, busy: frozenset[str] = frozenset(), keep: frozenset[str] | None = None) -> Any:
+        """The Struct of record type `name` (None when it cannot have one), its builder written; with `keep`, the
+        builder checks every field but sets only those (a lean record, as `validate="read"` builds)."""
         if name in self.structs:
             return self.structs[name]
         rt = self.registry.types[name]
@@ -87,7 +88,7 @@ class _TypedGenerator:
             if f.type.optional and typ is not Any:
                 typ = typ | None | ms.UnsetType
             fields.append((f.name, typ, ms.UNSET) if f.type.optional else (f.name, typ))
-            body += self.build(f.name, f.type, typ is Any, elem is not None)
+            body += self.build(f.name, f.type, typ is Any, elem is not None, keep is None or f.name in keep)
         if all(f.type.kind in ("string", "bool", "int", *_NUMERIC) for f in rt.fields.values()):
             self.plain[name] = [(f.name, f.type.optional) for f in rt.fields.values() if f.type.kind in _NUMERIC]
         body += ["    if E is not None: raise _FB", "    return o"]
@@ -97,13 +98,15 @@ class _TypedGenerator:
         self.sources.append("\n".join(body) + "\n")
         return st
 
-    def build(self, name: str, t: T.Type, untyped: bool, records: bool) -> list[str]:
-        """The lines setting field `name` of the record `o` from the Struct `s`."""
+    def build(self, name: str, t: T.Type, untyped: bool, records: bool, kept: bool = True) -> list[str]:
+        """The lines setting field `name` of the record `o` from the Struct `s` (with `kept` false, the lines that
+        check it and none that set it)."""
         lazy = t.kind in _NUMERIC or _record_list(t)
         slot = f"_raw_{name}" if lazy else name
         fetch = [f"    x = s.{name}"]
         if untyped:  # the validator's own lines, on what msgspec decoded as the dict path does
-            return self.validator_lines.field(name, t, fetch + ["    if x is _U: x = _M"]) + [f"    o.{slot} = x"]
+            lines = self.validator_lines.field(name, t, fetch + ["    if x is _U: x = _M"])
+            return lines + [f"    o.{slot} = x"] if kept else lines
         convert: list[str] = []
         if records:
             assert t.elem is not None and t.elem.record is not None
@@ -127,6 +130,12 @@ class _TypedGenerator:
         elif t.kind == "datetime":
             convert = ["    x = _iso(x)", "    if x.tzinfo is None: x = x.replace(tzinfo=_TZ)"]
         store = f"    o.{slot} = x"
+        if not kept:  # msgspec has checked its JSON type; what is left to check is the conversion
+            if not convert:
+                return []
+            if not t.optional:
+                return [*fetch, *convert]
+            return [*fetch, "    if x is not _U and x is not None:", *("    " + ln for ln in convert)]
         if not t.optional:
             return [*fetch, *convert, store]
         if not convert:  # absent is MISSING, null is None, as the validator keeps them
@@ -135,18 +144,20 @@ class _TypedGenerator:
 
 
 def typed_decoder(validators: Mapping[str, Validator], registry: RecordRegistry, kind: str,
-                  float_hook: Callable[[str], Any], number_digits: int, number_exponent: int
-                  ) -> Callable[[bytes], Any] | None:
+                  float_hook: Callable[[str], Any], number_digits: int, number_exponent: int,
+                  keep: frozenset[str] | None = None) -> Callable[[bytes], Any] | None:
     """`decode(line) -> record | None` for JSON lines of `kind`: the record the validator would build from the
     line, or None where the line is to be read the usual way. None when the type cannot be decoded typed.
 
     `float_hook` reads the numbers of untyped fields (the reader's, with its limits); numbers of typed fields
-    are checked against `number_digits` and `number_exponent` here."""
+    are checked against `number_digits` and `number_exponent` here. With `keep` (the fields the policies read,
+    `Plan.lean_fields`) every field is still checked, but the record holds only those: what the engine reads of
+    it is the same, and the rest is not copied."""
     if kind not in validators or record_class(validators, kind) is None:  # validators of another making
         return None
     g = dict(validators[kind].__globals__)  # the record classes and validators; limits of its own
     gen = _TypedGenerator(registry, g)
-    struct = gen.struct(kind)
+    struct = gen.struct(kind, keep=keep)
     if struct is None:
         return None
     limits = Context(prec=number_digits, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[Rounded])
