@@ -159,3 +159,62 @@ def test_the_usual_line_is_what_the_plain_test_says(raw: bytes, number: int, mos
     raw = b"{" + raw if number % 2 else raw
     plain = number != 1 and raw[:1] == b"{" and len(raw) < 4300 and b"\\u" not in raw and len(raw) <= most
     assert usual_json_line(raw, number, most) == plain
+
+
+@given(st.lists(st.sampled_from([b"{}", b'{"a": 1}', b"", b"x\r", b"\r\n", b"\xe4\xb8\xad"]), max_size=30),
+       st.booleans(), st.integers(1, 12))
+def test_chunks_of_a_file_are_its_lines_with_their_numbers(lines: list[bytes], last_newline: bool,
+                                                           chunk: int) -> None:
+    """`--jobs` hands each worker the place of a chunk of whole lines: read back, the chunks are the file's lines
+    as iterating it gives them (a `\\r` alone ends no line), each chunk's first line numbered as in the file."""
+    import tempfile
+
+    from rulekit.commands import parallel
+
+    data = b"\n".join(lines) + (b"\n" if last_newline and lines else b"")
+    with tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False) as f:
+        f.write(data)
+    path = f.name
+    old = parallel.CHUNK_BYTES
+    parallel.CHUNK_BYTES = chunk
+    try:
+        got: list[tuple[int, bytes]] = []
+        for first, offset, size in parallel._chunks(path):
+            got += list(enumerate(parallel._lines_at(path, offset, size), start=first))
+    finally:
+        parallel.CHUNK_BYTES = old
+        Path(path).unlink()
+    assert got == list(enumerate(_iter_lines(data), start=1))
+
+
+def _iter_lines(data: bytes) -> list[bytes]:
+    import io
+
+    return list(io.BytesIO(data))
+
+
+def test_jobs_in_many_chunks_write_the_bytes_of_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small chunks, window records sent back to the main process among typed ones, bad lines at chunk edges:
+    `--jobs 2` writes what one process writes (run in this process: forked workers see the small chunks)."""
+    import io
+    import sys
+
+    from rulekit import cli
+    from rulekit.commands import parallel
+
+    src = tmp_path / "m.jsonl"
+    lines = [LINES[i % len(LINES)] for i in range(300)]
+    src.write_bytes(("\n".join(lines) + "\n").encode("utf-8", "surrogatepass"))
+    policy = write(tmp_path, "p.rule", WINDOWED)
+    outs = []
+    for jobs in ("1", "2"):
+        monkeypatch.setattr(parallel, "CHUNK_BYTES", 700)
+        out = tmp_path / f"out{jobs}.jsonl"
+        err = io.StringIO()
+        monkeypatch.setattr(sys, "stderr", err)
+        code = cli.main(["lint", "-p", str(policy), "--now", NOW.isoformat(), "--format", "jsonl", "--jobs", jobs,
+                         "-o", str(out), str(src)])
+        monkeypatch.setattr(sys, "stderr", sys.__stderr__)
+        assert "one process" not in err.getvalue()
+        outs.append((code, out.read_bytes()))
+    assert outs[0] == outs[1] and outs[0][1].count(b"\n") > 250

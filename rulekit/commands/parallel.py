@@ -17,19 +17,20 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from itertools import islice
 from typing import Any
 
 from rulekit.commands.inputs import push_input
-from rulekit.io.formats import located
+from rulekit.commands.lane import Lane, text_line
+from rulekit.io.formats import located, utf8_bytes_of
 from rulekit.io.readers import InputRecord, input_format_of, read_json_lines
 from rulekit.io.summary import Summary
 from rulekit.io.typedlines import typed_reader
-from rulekit.runtime.report import Report, report_json
+from rulekit.runtime.report import Report, report_line
 
-#: Lines per chunk: large enough that sending a chunk costs little next to linting it, small enough to keep every
-#: worker busy and memory bounded (at most `2 * jobs + 1` chunks are in flight).
-CHUNK_LINES = 2000
+#: Bytes per chunk (then to the end of its last line): large enough that handing a chunk over costs little next to
+#: linting it, small enough to keep every worker busy and memory bounded (at most `2 * jobs + 1` chunks are in
+#: flight). A worker reads its chunk from the file itself: only the place of a chunk crosses the pipe.
+CHUNK_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class Job:
     load: dict[str, Any]  # the arguments of `load_engine`, for a spawned worker
     limits: Any
     render: bool = False  # JSON lines with nothing between reports and output: workers write the lines too
+    as_bytes: bool = False  # rendered lines are UTF-8 bytes (the output has a byte buffer), else text
+    errors: str = "strict"  # the output's handler for what UTF-8 cannot hold
 
 
 _engine: Any = None
@@ -51,6 +54,7 @@ _stream: Any = None
 _job: Job | None = None
 _defer: frozenset[str] = frozenset()
 _typed: Any = None
+_lane: Lane | None = None
 
 
 def why_not(engine: Any, a: Any, inputs: Any, files: list[str]) -> str | None:
@@ -94,27 +98,32 @@ def write_jsonl(engine: Any, files: list[str], job: Job, jobs: int, inputs: Any,
                 ) -> Summary:
     """`--format jsonl` when nothing stands between the reports and the output (no baseline, suppressions or
     `--fix`): the workers render the lines and count them, and this process writes them in input order."""
-    job = replace(job, render=True)
+    raw = utf8_bytes_of(out)
+    job = replace(job, render=True, as_bytes=raw is not None, errors=out.errors or "strict")
     stream = engine.stream(now=job.now, lateness=job.lateness)
     summary = Summary()
+    line, write, join, done = (report_line, raw.write, b"".join, bytes) if raw is not None else \
+        (text_line, out.write, "".join, str)
 
-    def one(rec: InputRecord) -> str:
+    def one(rec: InputRecord) -> Any:
         rep = push_input(engine, stream, rec, job.subject)
         summary.add(rep)
-        return report_json(located(rec, rep)) + "\n"
+        return line(located(rec, rep), job.errors)
 
     for item in _results(engine, files, job, jobs, inputs):
         if isinstance(item, tuple):
             lines, counted = item
             summary.merge(counted)
-            out.write("".join(x if isinstance(x, str) else one(x) for x in lines))
+            write(join([x if x.__class__ is done else one(x) for x in lines]))
             if progress is not None:
                 for _ in lines:
                     progress()
         else:
-            out.write(one(item))
+            write(one(item))
             if progress is not None:
                 progress()
+    if raw is not None:
+        raw.flush()
     return summary
 
 
@@ -134,8 +143,8 @@ def _results(engine: Any, files: list[str], job: Job, jobs: int, inputs: Any) ->
                     yield pending.popleft().result()
                 yield from inputs.records(f, engine.program.registry)
                 continue
-            for first, lines in _chunks(f):
-                pending.append(pool.submit(_lint_chunk, f, first, lines))
+            for first, offset, size in _chunks(f):
+                pending.append(pool.submit(_lint_chunk, f, first, offset, size))
                 if len(pending) > 2 * jobs:
                     yield pending.popleft().result()
         while pending:
@@ -144,16 +153,32 @@ def _results(engine: Any, files: list[str], job: Job, jobs: int, inputs: Any) ->
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _chunks(path: str) -> Iterator[tuple[int, list[bytes]]]:
-    """(number of the first line, the lines) of a file, `CHUNK_LINES` at a time, read as bytes."""
+def _chunks(path: str) -> Iterator[tuple[int, int, int]]:
+    """(number of the first line, byte offset, byte size) of each chunk of whole lines of a file, about
+    `CHUNK_BYTES` each."""
     with open(path, "rb") as fh:
         first = 1
+        offset = 0
         while True:
-            lines = list(islice(fh, CHUNK_LINES))
-            if not lines:
+            block = fh.read(CHUNK_BYTES)
+            if not block:
                 return
-            yield first, lines
-            first += len(lines)
+            if not block.endswith(b"\n"):
+                block += fh.readline()
+            yield first, offset, len(block)
+            first += block.count(b"\n")
+            offset += len(block)
+
+
+def _lines_at(path: str, offset: int, size: int) -> list[bytes]:
+    """The lines of a chunk, each with its `\\n` as iterating the file gives them (a `\\r` alone ends no line)."""
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        parts = fh.read(size).split(b"\n")
+    lines = [part + b"\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
 
 
 def _spawned(job: Job) -> None:
@@ -167,30 +192,31 @@ def _spawned(job: Job) -> None:
     _defer = _engine.window_kinds()
 
 
-def _lint_chunk(source: str, first: int, lines: list[bytes]) -> tuple[Any, ...]:
+def _lint_chunk(source: str, first: int, offset: int, size: int) -> tuple[Any, ...]:
     """In a worker: the pairs of a chunk of lines, records of window kinds whole and with no report; or, to render,
     the JSON lines (a window kind's record in place of its line) and their counts."""
-    global _stream, _typed
+    global _stream, _typed, _lane
     assert _job is not None and _engine is not None
     if _stream is None:
         _stream = _engine.stream(now=_job.now, lateness=_job.lateness)
         # records of a deferred kind go back whole: they stay dicts (a record's generated class does not pickle)
         _typed = None if _job.keep_data else typed_reader(_engine, _job.subject, exclude=_defer)
+    if _job.render:  # the lines and their counts, in the one loop of a single process (commands/lane.py)
+        if _lane is None:
+            _lane = Lane(_engine, _stream, _job.subject, _typed, _job.errors,
+                         report_line if _job.as_bytes else text_line, _defer)
+        _lane.out, _lane.summary = [], Summary()
+        _lane.lines(source, _lines_at(source, offset, size), first)
+        return _lane.out, _lane.summary
     out: list[Any] = []
-    summary = Summary()
-    for rec in read_json_lines(source, lines, first, keep_raw=_job.keep_raw, typed=_typed):
+    for rec in read_json_lines(source, _lines_at(source, offset, size), first, keep_raw=_job.keep_raw, typed=_typed):
         if _defer and rec.data is not None:
             kind, _ = _engine.kind_of(rec.data, _job.subject)
             if kind in _defer:
-                out.append(rec if _job.render else (rec, None))
+                out.append((rec, None))
                 continue
-        rep = push_input(_engine, _stream, rec, _job.subject)
-        if _job.render:
-            summary.add(rep)
-            out.append(report_json(located(rec, rep)) + "\n")
-        else:
-            out.append((_slim(rec, _job), rep))
-    return (out, summary) if _job.render else tuple(out)
+        out.append((_slim(rec, _job), push_input(_engine, _stream, rec, _job.subject)))
+    return tuple(out)
 
 
 def _slim(rec: InputRecord, job: Job) -> InputRecord:
