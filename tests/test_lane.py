@@ -1,4 +1,4 @@
-"""`lint --format jsonl`'s one-loop lane writes the bytes and the summary of the layered path, whatever the lines."""
+"""`lint`'s one-loop lane (JSON lines and text) writes the bytes and the summary of the layered path, whatever the lines."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import rulekit
 from rulekit.commands import lane
 from rulekit.commands.inputs import Inputs
 from rulekit.commands.lint import reports
-from rulekit.io.formats import write_jsonl
+from rulekit.io.formats import text_options, write_jsonl, write_text
 from rulekit.io.readers import usual_json_line
 from rulekit.io.typedlines import typed_reader
 from tests.helpers import NOW, jsonl, listing, order, run_cli, write
@@ -77,7 +77,8 @@ LINES = [
 ]
 
 
-def _both(tmp: Path, engine: Any, files: list[str], subject: str | None) -> tuple[bytes, bytes, Any, Any]:
+def _both(tmp: Path, engine: Any, files: list[str], subject: str | None, fmt: str = "jsonl"
+          ) -> tuple[bytes, bytes, Any, Any]:
     """(layered bytes, lane bytes, layered summary, lane summary) of one run over `files`. The layered run reads
     every line as a dict and validates it (no typed decoder): the reference the lane's lean typed records (every
     field checked, only the fields the policies read kept) must match."""
@@ -87,9 +88,13 @@ def _both(tmp: Path, engine: Any, files: list[str], subject: str | None) -> tupl
         inputs.keep_raw = False
         inputs.typed = typed_reader(engine, subject) if name == "lane" else None
         path = tmp / f"{name}.jsonl"
+        options = text_options(engine.rules(), False, False, None, True, False)
         with path.open("w", encoding="utf-8") as out:
             if name == "layered":
-                summary = write_jsonl(reports(engine, files, subject, NOW, timedelta(0), None, inputs), out)
+                pairs = reports(engine, files, subject, NOW, timedelta(0), None, inputs)
+                summary = write_jsonl(pairs, out) if fmt == "jsonl" else write_text(pairs, out, **options)
+            elif fmt == "text":
+                summary = lane.write_text(engine, engine.stream(now=NOW), files, subject, inputs, out, options)
             else:
                 raw = lane.output_of(out, inputs, None)
                 assert raw is not None
@@ -106,9 +111,10 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.sampled_from(LINES), max_size=14), st.sampled_from([None, "order"]), st.booleans())
+@given(st.lists(st.sampled_from(LINES), max_size=14), st.sampled_from([None, "order"]), st.booleans(),
+       st.sampled_from(["jsonl", "text"]))
 def test_the_lane_writes_what_the_layered_path_writes(tmp_path: Path, engine: Any, lines: list[str],
-                                                      subject: str | None, two_files: bool) -> None:
+                                                      subject: str | None, two_files: bool, fmt: str) -> None:
     """Any mix of lines, with and without `--subject`, over one file or two (a window's state runs on), and a CSV
     file between them (read the layered way inside the lane): the same bytes and the same summary."""
     half = len(lines) // 2 if two_files else len(lines)
@@ -124,7 +130,7 @@ def test_the_lane_writes_what_the_layered_path_writes(tmp_path: Path, engine: An
         files += [str(csv), str(second)]
     if subject == "order":
         files = [f for f in files if not f.endswith(".csv")]
-    layered, fast, sa, sb = _both(tmp_path, engine, files, subject)
+    layered, fast, sa, sb = _both(tmp_path, engine, files, subject, fmt)
     assert fast == layered
     assert (sb.records, dict(sb.decisions), dict(sb.fired), dict(sb.undetermined), sb.invalid, sb.worst) == \
         (sa.records, dict(sa.decisions), dict(sa.fired), dict(sa.undetermined), sa.invalid, sa.worst)

@@ -28,7 +28,7 @@ from rulekit.commands.common import (
 )
 from rulekit.commands.inputs import Inputs, inputs_of, push_input, typed_input  # noqa: F401 - re-exported
 from rulekit.io.baseline import Baseline, BaselineError, finding, write_baseline
-from rulekit.io.formats import write_reports
+from rulekit.io.formats import text_options, write_reports
 from rulekit.io.readers import InputRecord
 from rulekit.io.summary import RunInfo
 from rulekit.io.typedlines import typed_reader
@@ -152,12 +152,17 @@ def run(a: argparse.Namespace) -> int:
                 print(f"rulekit lint: --jobs {a.jobs}: one process ({why})", file=sys.stderr)
         if pairs is None and summary is None:
             store = window_store(a.window_store, lateness)
-            lane_out = None
-            if a.format == "jsonl" and not (a.write_baseline or a.fix) and baseline is None and suppressions is None:
-                lane_out = lane.output_of(out, inputs, progress)  # nothing between reports and output: one loop
+            direct = not (a.write_baseline or a.fix) and baseline is None and suppressions is None
+            lane_out = lane.output_of(out, inputs, progress) if direct and a.format == "jsonl" else None
+            # nothing between reports and output: one loop (commands/lane.py)
             if lane_out is not None:
                 summary = lane.write_jsonl(engine, engine.stream(now=now, lateness=lateness, store=store), files,
                                            a.subject, inputs, out, lane_out)
+            elif direct and a.format == "text" and lane.applies(inputs, progress):
+                summary = lane.write_text(engine, engine.stream(now=now, lateness=lateness, store=store), files,
+                                          a.subject, inputs, out, text_options(
+                                              engine.rules(), use_color(a.color, out), a.verbose, None,
+                                              a.statistics, a.quiet))
             else:
                 pairs = reports(engine, files, a.subject, now, lateness, progress, inputs, store)
         if a.write_baseline:

@@ -1,7 +1,8 @@
 """`rulekit lint --jobs N`: JSON lines files split over N local processes; the same reports, in input order.
 
-Chunks of lines go to worker processes, which read, validate and evaluate them and send back (record, report)
-pairs; the main process writes them in input order, so every output format, the summary and the exit code are
+The places of chunks of whole lines (about 1 MiB each) go to worker processes, which read them from the file,
+validate and evaluate them and send back (record, report) pairs, or for JSON lines output the lines themselves
+(built by the one loop of `commands.lane`); the main process writes them in input order, so every output format, the summary and the exit code are
 those of one process. Records of a kind that window rules read are not evaluated by a worker: they come back
 unevaluated and the main process pushes them into its own stream, in input order, so windows see exactly the
 subjects they see with `--jobs 1`. Other inputs (CSV, XLSX, JSON documents, standard input) are read in the main

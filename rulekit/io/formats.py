@@ -118,6 +118,15 @@ def write_text(pairs: Iterable[Pair], out: TextIO, **options: Any) -> Summary:
     return write(pairs, out, **options)
 
 
+def text_options(rules: Sequence[RuleDescriptor], color: bool, verbose: bool, suppressions: Suppressions | None,
+                 statistics: bool, quiet: bool) -> dict[str, Any]:
+    """The options of the text writer (`io.text.TextWriter`) for a run over `rules`."""
+    return {"color": color, "rule_titles": {r.id: r.title for r in rules if r.title}, "verbose": verbose,
+            "rule_severities": {r.id: r.severity for r in rules},
+            "suppressed": (lambda: suppressions.count) if suppressions is not None else None,
+            "statistics": statistics, "quiet": quiet}
+
+
 def write_html(pairs: Iterable[Pair], out: TextIO, **options: Any) -> Summary:
     """One self-contained HTML page (rulekit/io/html.py)."""
     from rulekit.io.html import write_html as write
@@ -185,11 +194,7 @@ def write_reports(fmt: str, pairs: Iterable[Pair], out: TextIO, *, rules: Sequen
     if fmt == "html":
         return write_html(pairs, out, rules=rules, run=run)
     if fmt == "text":
-        titles = {r.id: r.title for r in rules if r.title}
-        return write_text(pairs, out, color=color, rule_titles=titles, verbose=verbose,
-                          rule_severities={r.id: r.severity for r in rules},
-                          suppressed=(lambda: suppressions.count) if suppressions is not None else None,
-                          statistics=statistics, quiet=quiet)
+        return write_text(pairs, out, **text_options(rules, color, verbose, suppressions, statistics, quiet))
     if fmt == "sarif":
         return write_sarif(pairs, out, tool_version=tool_version, rules=rules, baseline=baseline,
                            suppressions=suppressions, helps=helps)

@@ -18,4 +18,9 @@ def rule_stub(rule_id: str, title: str | None, severity: str, message: str = "")
 
 def where(record: InputRecord) -> str:
     """`file:line` of a record (`<stdin>:line` for standard input)."""
-    return f"{record.source}:{record.line}"
+    return place(record.source, record.line)
+
+
+def place(source: str, line: int) -> str:
+    """`file:line` of line `line` of `source`."""
+    return f"{source}:{line}"

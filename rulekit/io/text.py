@@ -13,8 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from rulekit.io.pairs import Pair, where
-from rulekit.io.readers import InputRecord
+from rulekit.io.pairs import Pair, place
 from rulekit.io.summary import Summary
 from rulekit.runtime.report import Report, dumps_exact
 
@@ -34,10 +33,10 @@ _STRIP = re.compile("[\x07\x08\x0b\x0c\x0d]")
 Line = list[tuple[str, str]]  # (text, style) pieces
 
 
-def _record_lines(record: InputRecord, report: Report, rule_titles: Mapping[str, str]) -> list[Line]:
+def _record_lines(at: str, report: Report, rule_titles: Mapping[str, str]) -> list[Line]:
     lines: list[Line] = [[(report.kind or "?", "bold"), (" ", ""),
                           (report.id if report.id is not None else "(no id)", "bold"), ("  ", ""),
-                          (report.decision, _DECISION_STYLE[report.decision]), ("  ", ""), (where(record), "dim")]]
+                          (report.decision, _DECISION_STYLE[report.decision]), ("  ", ""), (at, "dim")]]
     for v in report.violations:
         title = rule_titles.get(v.rule)
         lines.append([("  ", ""), (f"{v.severity:<7}", _SEVERITY_STYLE[v.severity]), (" ", ""), (v.rule, "bold"),
@@ -68,55 +67,73 @@ def _plain(lines: list[Line]) -> str:
     return _STRIP.sub("", "\n".join(["".join([t for t, _ in line]) for line in lines]) + "\n")
 
 
-def write_text(pairs: Iterable[Pair], out: TextIO, *, color: bool, rule_titles: Mapping[str, str],
-               verbose: bool = False, rule_severities: Mapping[str, str] | None = None,
-               suppressed: Callable[[], int] | None = None, statistics: bool = False,
-               quiet: bool = False) -> Summary:
-    """Findings grouped by record, the rules that fired, and a totals line.
+class TextWriter:
+    """Text for people, record by record: `record(report, source, line)` writes the block of a record with findings
+    (an allowed one is only counted, unless `verbose`), `finish(summary)` the rules that fired and the totals."""
+
+    def __init__(self, out: TextIO, *, color: bool, rule_titles: Mapping[str, str], verbose: bool = False,
+                 rule_severities: Mapping[str, str] | None = None, suppressed: Callable[[], int] | None = None,
+                 statistics: bool = False, quiet: bool = False):
+        self.out, self.color, self.titles, self.verbose, self.quiet = out, color, rule_titles, verbose, quiet
+        self.severities, self.suppressed, self.statistics = rule_severities or {}, suppressed, statistics
+        self.console = Console(file=out, force_terminal=color, no_color=not color, width=None if color else 120,
+                               highlight=False, emoji=False, markup=False)
+        self.allowed = 0
+
+    def record(self, report: Report, source: str, line: int) -> None:
+        """One record's report (`source:line` is where it was read)."""
+        if self.quiet:
+            return
+        if report.decision == "allow" and not report.violations and not report.errors and not self.verbose:
+            self.allowed += 1
+            return
+        lines = _record_lines(place(source, line), report, self.titles)
+        plain = None if self.color else _plain(lines)
+        if plain is None or "\t" in plain:  # one print per record: rich's cost is per call (it expands tabs)
+            self.console.print(Text("\n").join(Text.assemble(*line) for line in lines), soft_wrap=True)
+        else:  # without colour a line is its plain text (soft wrap: never folded), written as it is
+            self.out.write(plain)
+
+    def finish(self, summary: Summary) -> None:
+        """The rules that fired (or the table of `statistics`) and the totals line."""
+        console = self.console
+        if not self.quiet:
+            if self.allowed:
+                noun = "record" if self.allowed == 1 else "records"
+                console.print(Text(f"{self.allowed} {noun} allowed with no findings (not listed; verbose output "
+                                   "lists them)", style="dim"), soft_wrap=True)
+            console.print()
+            if self.statistics:
+                _rule_table(console, summary, self.titles, self.severities)
+            else:
+                _fired_lines(console, summary, self.titles)
+        totals = Text()
+        noun = "record" if summary.records == 1 else "records"
+        totals.append(f"{summary.records} {noun}: ", style="bold")
+        totals.append(f"{summary.decisions['block']} block", style=_DECISION_STYLE["block"])
+        totals.append(", ")
+        totals.append(f"{summary.decisions['review']} review", style=_DECISION_STYLE["review"])
+        totals.append(", ")
+        totals.append(f"{summary.decisions['allow']} allow", style=_DECISION_STYLE["allow"])
+        totals.append(f"; {summary.invalid} invalid input")
+        if self.suppressed is not None:
+            totals.append(f"; {self.suppressed()} suppressed")
+        console.print(totals, soft_wrap=True)
+
+
+def write_text(pairs: Iterable[Pair], out: TextIO, **options: Any) -> Summary:
+    """Findings grouped by record, the rules that fired, and a totals line (`TextWriter`'s options).
 
     Records that are allowed with no violations and no errors are only counted, unless `verbose`.
     `statistics` adds the table of every rule that fired or was undetermined (`rule_severities` fills the
     severity of rules that were only undetermined); `quiet` prints the totals line alone.
     """
-    console = Console(file=out, force_terminal=color, no_color=not color, width=None if color else 120,
-                      highlight=False, emoji=False, markup=False)
+    writer = TextWriter(out, **options)
     summary = Summary()
-    allowed = 0
     for record, report in pairs:
         summary.add(report)
-        if quiet:
-            continue
-        if report.decision == "allow" and not report.violations and not report.errors and not verbose:
-            allowed += 1
-            continue
-        lines = _record_lines(record, report, rule_titles)
-        plain = None if color else _plain(lines)
-        if plain is None or "\t" in plain:  # one print per record: rich's cost is per call (it expands tabs)
-            console.print(Text("\n").join(Text.assemble(*line) for line in lines), soft_wrap=True)
-        else:  # without colour a line is its plain text (soft wrap: never folded), written as it is
-            out.write(plain)
-    if not quiet:
-        if allowed:
-            noun = "record" if allowed == 1 else "records"
-            console.print(Text(f"{allowed} {noun} allowed with no findings (not listed; verbose output lists them)",
-                               style="dim"), soft_wrap=True)
-        console.print()
-        if statistics:
-            _rule_table(console, summary, rule_titles, rule_severities or {})
-        else:
-            _fired_lines(console, summary, rule_titles)
-    totals = Text()
-    noun = "record" if summary.records == 1 else "records"
-    totals.append(f"{summary.records} {noun}: ", style="bold")
-    totals.append(f"{summary.decisions['block']} block", style=_DECISION_STYLE["block"])
-    totals.append(", ")
-    totals.append(f"{summary.decisions['review']} review", style=_DECISION_STYLE["review"])
-    totals.append(", ")
-    totals.append(f"{summary.decisions['allow']} allow", style=_DECISION_STYLE["allow"])
-    totals.append(f"; {summary.invalid} invalid input")
-    if suppressed is not None:
-        totals.append(f"; {suppressed()} suppressed")
-    console.print(totals, soft_wrap=True)
+        writer.record(report, record.source, record.line)
+    writer.finish(summary)
     return summary
 
 
