@@ -418,7 +418,7 @@ def test_plain_text_lines_are_what_rich_prints_without_colour(report: Report) ->
     from rulekit.io.text import _record_lines, write_text
 
     record = InputRecord("f.jsonl", 3, {}, None, "json")
-    lines = _record_lines(record, report, {"p.r": "标题"})
+    lines = _record_lines("f.jsonl:3", report, {"p.r": "标题"})
     out = io.StringIO()
     Console(file=out, force_terminal=False, no_color=True, width=120, highlight=False, emoji=False,
             markup=False).print(Text("\n").join(Text.assemble(*line) for line in lines), soft_wrap=True)
