@@ -56,10 +56,11 @@ def key_of(*parts: str | bytes) -> str:
 def load(kind: str, key: str) -> Any | None:
     """The value stored under `key`, or None: absent, unreadable, written for another key or corrupt — a cache file
     is used only when its header repeats the key it was read for, and anything that fails to load is dropped."""
-    return _load(kind, key, pickle.loads)
+    return read(kind, key, pickle.loads)
 
 
-def _load(kind: str, key: str, decode: Any) -> Any | None:
+def read(kind: str, key: str, decode: Any) -> Any | None:
+    """`decode` of the bytes stored under `key` (after their header), or None, as `load` says."""
     d = cache_dir()
     if d is None:
         return None
@@ -88,11 +89,11 @@ def compiled(source: str, filename: str) -> CodeType:
     """`compile(source, filename, "exec")`, kept in the cache as marshalled bytecode keyed by the source, the file
     name and this Python: the generated evaluators and validators of a policy set are compiled once per machine."""
     key = key_of("code", sys.version, filename, source)
-    code = _load("code", key, marshal.loads)
+    code = read("code", key, marshal.loads)
     if isinstance(code, CodeType):
         return code
     code = compile(source, filename, "exec")
-    _write("code", key, marshal.dumps(code))
+    write("code", key, marshal.dumps(code))
     return code
 
 
@@ -100,7 +101,7 @@ def _proxy(d: dict[Any, Any]) -> MappingProxyType[Any, Any]:
     return MappingProxyType(d)
 
 
-class _Pickler(pickle.Pickler):
+class Pickler(pickle.Pickler):
     """Pickles read-only mappings (the checked program's) as the dicts they show, read-only again when loaded, and
     frozen slotted dataclasses (the syntax tree's nodes) as their class and field values (`_slotted`)."""
 
@@ -173,13 +174,14 @@ def store(kind: str, key: str, value: Any) -> None:
         return
     try:
         buf = io.BytesIO()
-        _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+        Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
     except (pickle.PicklingError, RecursionError, TypeError, AttributeError):
         return
-    _write(kind, key, buf.getvalue())
+    write(kind, key, buf.getvalue())
 
 
-def _write(kind: str, key: str, payload: bytes) -> None:
+def write(kind: str, key: str, payload: bytes) -> None:
+    """Write `payload` under `key` atomically, as `store` does."""
     d = cache_dir()
     if d is None:
         return
@@ -284,7 +286,7 @@ def _files_fingerprint(files: list[Path]) -> str:
     by_stats = key_of("build-stats", *stats)
     if cache_dir() is None:  # nothing is cached: any key that changes with the files will do
         return by_stats
-    known = _load("builds", by_stats, bytes.decode)
+    known = read("builds", by_stats, bytes.decode)
     if isinstance(known, str) and len(known) == 64:
         return known
     parts: list[str | bytes] = [__version__]
@@ -294,7 +296,7 @@ def _files_fingerprint(files: list[Path]) -> str:
         except OSError:
             parts += [f.name, b"?"]
     by_content = key_of("build-content", *parts)
-    _write("builds", by_stats, by_content.encode("ascii"))
+    write("builds", by_stats, by_content.encode("ascii"))
     return by_content
 
 

@@ -148,7 +148,10 @@ def load_program(paths: Iterable[str | Path], absent: Mapping[str, frozenset[str
         program = replace(program, diagnostics=kept)
     if key is not None:
         read = _wordlist_sources_read(sources, found)
-        cache.store("program", key, (program, read, _wordlist_digests(read)))
+        digests = _wordlist_digests(read)
+        # what the plan cache keys by: the files' bytes and the bytes of every wordlist they read
+        program = replace(program, key=cache.key_of(key, *digests))
+        cache.store("program", key, (program, read, digests))
     return program
 
 

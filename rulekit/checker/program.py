@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -82,6 +82,9 @@ class Program:
     tests: tuple[tuple[str, n.TestBlock], ...]
     sources: Mapping[str, str]
     diagnostics: tuple[Diagnostic, ...]
+    #: what identifies it in the user cache (`loader.load_program`'s key; None: not read through the cache), so
+    #: that its compiled plan can be cached too (`compiler.image`)
+    key: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -112,7 +115,13 @@ class Program:
             rules = tuple(r if r.id not in sev else replace(r, descriptor=replace(r.descriptor, severity=sev[r.id]))
                           for r in p.rules if keep(r.id))
             policies.append(replace(p, rules=rules))
-        return replace(self, policies=tuple(policies))
+        key = None
+        if self.key is not None:
+            from rulekit.cache import key_of
+
+            kept = sorted(r.id for p in policies for r in p.rules)
+            key = key_of(self.key, "restricted", *kept, repr(sorted(sev.items())))
+        return replace(self, policies=tuple(policies), key=key)
 
     def policy(self, name: str) -> CheckedPolicy:
         """The policy with this id."""

@@ -144,4 +144,6 @@ def _row_class(name: str, fields: list[str]) -> type:
     def rep(self: Any) -> str:
         return f"row({', '.join(repr(getattr(self, k)) for k in fields)})"
 
-    return type(f"Row_{name}", (), {"__slots__": tuple(fields), "__init__": init, "__repr__": rep})
+    # `__rulekit_recipe__`: how a cached plan image makes the class again (compiler/image.py)
+    return type(f"Row_{name}", (), {"__slots__": tuple(fields), "__init__": init, "__repr__": rep,
+                                    "__rulekit_recipe__": (_row_class, (name, fields))})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 
@@ -16,7 +15,7 @@ class Constants:
     def __init__(self, namespace: dict[str, Any], prefix: str = "") -> None:
         self.namespace = namespace
         self.prefix = prefix
-        self._ids = itertools.count()
+        self._next = 0  # the number in the next name given
         self._cache: dict[Any, str] = {}
 
     def name(self, value: Any, hint: str = "c") -> str:
@@ -28,7 +27,8 @@ class Constants:
             key = None
         if key is not None and key in self._cache:
             return self._cache[key]
-        name = f"_{self.prefix}{hint}{next(self._ids)}"
+        name = f"_{self.prefix}{hint}{self._next}"
+        self._next += 1
         self.namespace[name] = value
         if key is not None:
             self._cache[key] = name
@@ -38,6 +38,16 @@ class Constants:
         """Bind `value` under a chosen name (wordlists, tables, policy constants)."""
         self.namespace[name] = value
         return name
+
+    def count(self) -> int:
+        """How many names `name` has given."""
+        return self._next
+
+    def adopt(self, values: dict[str, Any], count: int) -> None:
+        """Take the bindings of an earlier compilation (a cached plan image) and go on numbering after them;
+        equal values bound later get names of their own."""
+        self.namespace.update(values)
+        self._next = max(self._next, count)
 
     def derive(self, prefix: str) -> Constants:
         """Constants over a copy of this namespace; new names carry `prefix`."""

@@ -402,7 +402,7 @@ def member_class(kind: str, fields: tuple[str, ...]) -> type:
             return f"{kind}({', '.join(f'{f}={getattr(self, f)!r}' for f in fields)})"
 
         cls = type(f"Member_{kind}", (), {"__slots__": fields, "__init__": init, "__eq__": eq, "__hash__": None,
-                                          "__repr__": rep, "_kind": kind})
+                                          "__repr__": rep, "_kind": kind, "__rulekit_recipe__": (member_class, (kind, fields))})
         _MEMBER_CLASSES[(kind, fields)] = cls
     return cls
 

@@ -21,6 +21,7 @@ from rulekit.syntax import nodes as n
 from rulekit.syntax.exprformat import format_expr
 from rulekit.syntax.visitor import walk
 
+from . import image
 from .codegen import build_tables, kind_source, observe_source
 from .constants import Constants
 from .expression import BASE_GLOBALS, ExpressionCompiler, Scope, wordlist_name
@@ -187,15 +188,42 @@ class Plan:
 
 
 def compile_program(program: Program) -> Plan:
-    """Compile a checked program (raises PolicyError if it has errors)."""
+    """Compile a checked program (raises PolicyError if it has errors). The generated sources and their constants
+    are kept in the user cache (`image`) for a program read through it: a later process rebuilds only the
+    wordlists' automata and the validators."""
     if not program.ok:
         raise PolicyError(list(program.diagnostics), program.sources)
     consts = Constants(dict(BASE_GLOBALS))
-    table = WindowTable(program)
-    ec = ExpressionCompiler(program, consts, table)
-    table.compiler = ec
+    key = image.key_of(program)
+    stored = image.read(key) if key is not None else None
+    context_only = stored.context_only if stored is not None else context_only_wordlists(program.policies)
+    _bind_wordlists(program, consts, context_only)
+    made = image.resolve(stored, program, consts, BASE_GLOBALS) if stored is not None else None
+    if made is None:
+        made = _generate(program, consts)
+        if key is not None:
+            image.store(key, context_only, made, program, consts, BASE_GLOBALS)
+    else:
+        consts.adopt(made.constants, made.next_name)
+    by_kind: dict[str, list[CheckedRule]] = {}
+    for r in program.rules():
+        by_kind.setdefault(r.subject, []).append(r)
+    kinds: dict[str, KindPlan] = {}
+    for kind, src in made.sources.items():
+        ns: dict[str, Any] = {}
+        exec(cache.compiled(src, f"<rulekit:{kind}>"), consts.namespace, ns)  # noqa: S102 - our own generated code
+        rt = program.registry.types[kind]
+        assert rt.time_field is not None
+        mine = tuple(w for w in made.windows if w.kind == kind)
+        kinds[kind] = KindPlan(kind, rt.time_field, tuple(r.descriptor for r in by_kind.get(kind, [])), src,
+                               ns["evaluate"], ns["observe"], mine, made.uses_regex[kind])
+    return Plan(program, MappingProxyType(kinds), made.windows, compile_validators(program.registry), consts)
+
+
+def _bind_wordlists(program: Program, consts: Constants, context_only: frozenset[tuple[str, str]]) -> None:
+    """A matcher for each wordlist, bound under its name, and their automata fused (those that only context
+    filters search, `context_only`, apart)."""
     matchers = []
-    context_only = context_only_wordlists(program.policies)
     context: list[WordlistMatcher] = []
     for pol in program.policies:
         for wl in pol.wordlists.values():
@@ -209,6 +237,14 @@ def compile_program(program: Program) -> Plan:
     # pays for the context lists' keys.
     fuse([m for m in matchers if not any(m is c for c in context)])
     fuse(context)
+
+
+def _generate(program: Program, consts: Constants) -> image.PlanImage:
+    """Generate each kind's evaluator source, binding its constants in `consts`."""
+    bound = set(consts.namespace)
+    table = WindowTable(program)
+    ec = ExpressionCompiler(program, consts, table)
+    table.compiler = ec
     build_tables(ec, program, consts)
     by_kind: dict[str, list[CheckedRule]] = {}
     for r in program.rules():
@@ -220,18 +256,13 @@ def compile_program(program: Program) -> Plan:
         sources[kind], _ = kind_source(ec, program, kind, rt.time_field, by_kind.get(kind, []))
     table.frozen = True
     windows = tuple(table.by_id.values())
-    kinds: dict[str, KindPlan] = {}
-    for kind, src in sources.items():
-        mine = tuple(w for w in windows if w.kind == kind)
-        src = src + "\n" + observe_source(ec, kind, list(mine))
-        ns: dict[str, Any] = {}
-        exec(cache.compiled(src, f"<rulekit:{kind}>"), consts.namespace, ns)  # noqa: S102 - our own generated code
-        rt = program.registry.types[kind]
-        assert rt.time_field is not None
-        rules = by_kind.get(kind, [])
-        kinds[kind] = KindPlan(kind, rt.time_field, tuple(r.descriptor for r in rules), src,
-                               ns["evaluate"], ns["observe"], mine, any(_calls_matches(r, program) for r in rules))
-    return Plan(program, MappingProxyType(kinds), windows, compile_validators(program.registry), consts)
+    for kind in sources:
+        sources[kind] += "\n" + observe_source(ec, kind, [w for w in windows if w.kind == kind])
+    uses_regex = {kind: any(_calls_matches(r, program) for r in by_kind.get(kind, [])) for kind in sources}
+    # (not `__builtins__`, which evaluating constants puts in the namespace: every exec puts it back)
+    made = {k: v for k, v in consts.namespace.items() if k not in bound and k != "__builtins__"}
+    return image.PlanImage(MappingProxyType(sources), MappingProxyType(uses_regex), windows, made,
+                           consts.count())
 
 
 def _lean_fields(program: Program, plan: KindPlan, rules: list[CheckedRule], windows: tuple[WindowPlan, ...]

@@ -10,7 +10,8 @@ try:
 except ImportError:  # pragma: no cover - a required dependency; the plain automata still work
     _ahocorasick_rs = None
 
-from rulekit.runtime.matcher import LastTwo, WordlistMatcher, rust_search
+from rulekit.runtime.automata import rust_search
+from rulekit.runtime.matcher import LastTwo, WordlistMatcher
 
 _Hits = list[tuple[int, int, int]]
 

@@ -8,6 +8,16 @@ from itertools import compress
 from typing import Any, Protocol
 
 from rulekit.categories import CategoryScope
+from rulekit.runtime.automata import (
+    AUTOMATA,
+    Hits,
+    Search,
+    build_search,
+    needs_pyahocorasick,
+    pick_automaton,
+    rust_search,
+    without_surrogates,
+)
 from rulekit.runtime.match import Match, new_match
 from rulekit.runtime.patterns import Pattern, trigger
 from rulekit.runtime.variants import VARIANTS, pinyin_of, simplified
@@ -30,16 +40,6 @@ from rulekit.wordlist import (
     on_word_boundaries,
 )
 
-try:  # the faster automaton when installed (docs/matching.md has the measurements)
-    import ahocorasick_rs as _ahocorasick_rs
-except ImportError:  # pragma: no cover - depends on the environment
-    _ahocorasick_rs = None
-
-try:
-    import ahocorasick as _pyahocorasick
-except ImportError:  # pragma: no cover - depends on the environment
-    _pyahocorasick = None
-
 __all__ = [
     "AUTOMATA",
     "MODES",
@@ -49,84 +49,13 @@ __all__ = [
     "duplicate_entries",
     "invalid_entries",
     "match_key",
+    "rust_search",
 ]
-
-AUTOMATA: tuple[str, ...] = ("ahocorasick_rs", "pyahocorasick")
-"""Automaton libraries the matcher can run on; `"auto"` picks the first one installed."""
-
-
-
-# --- automata ----------------------------------------------------------------------------------
-
-_Hits = list[tuple[int, int, int]]  # (key index, start, end) in the image of the text
-_Search = Callable[[str, bool], _Hits]  # (image, overlapping=True) -> every occurrence of every key
 
 
 class _Find(Protocol):
     def __call__(self, text: str, field: str | None = None, category: str | None = None) -> list[Match]: ...
 
-
-def _no_hits(image: str, overlapping: bool = True) -> _Hits:
-    return []
-
-
-#: Keys of at most this many UTF-8 bytes in all are searched with a DFA: 1.3-1.6 times faster than the contiguous
-#: NFA the library picks for more than 100 keys, at up to about 4 MiB and 6 ms of building (docs/matching.md).
-DFA_KEY_BYTES = 8192
-
-
-def rust_search(keys: list[str]) -> _Search:
-    """ahocorasick_rs's `find_matches_as_indexes` over `keys`: code-point offsets, every occurrence when called with
-    overlapping=True; a DFA when the keys are small."""
-    assert _ahocorasick_rs is not None
-    small = sum(len(k.encode("utf-8", "surrogatepass")) for k in keys) <= DFA_KEY_BYTES
-    implementation = _ahocorasick_rs.Implementation.DFA if small else None
-    return _ahocorasick_rs.AhoCorasick(keys, implementation=implementation).find_matches_as_indexes
-
-
-def _build_search(keys: list[str], automaton: str) -> tuple[str, _Search]:
-    """The automaton library used and a function returning every (overlapping) occurrence of every key."""
-    if automaton == "auto":
-        automaton = "ahocorasick_rs" if _ahocorasick_rs is not None else "pyahocorasick"
-    if automaton not in AUTOMATA:
-        raise ValueError(f"unknown automaton {automaton!r}; expected 'auto' or one of {', '.join(AUTOMATA)}")
-    if not keys:
-        return automaton, _no_hits
-    if automaton == "ahocorasick_rs":
-        if _ahocorasick_rs is None:
-            raise ValueError("automaton 'ahocorasick_rs' is not installed (pip install ahocorasick_rs)")
-        if any(map(_needs_pyahocorasick, keys)):
-            raise ValueError("automaton 'ahocorasick_rs' cannot hold lone surrogates or U+FFFF; use 'pyahocorasick'")
-        return automaton, rust_search(keys)
-    if _pyahocorasick is None:
-        raise ValueError("automaton 'pyahocorasick' is not installed (pip install pyahocorasick)")
-    trie = _pyahocorasick.Automaton()
-    for index, key in enumerate(keys):
-        trie.add_word(key, (index, len(key) - 1))
-    trie.make_automaton()
-    iterate = trie.iter
-
-    def search_py(image: str, overlapping: bool = True) -> _Hits:
-        return [(index, last - back, last + 1) for last, (index, back) in iterate(image)]
-
-    return automaton, search_py
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _needs_pyahocorasick(key: str) -> bool:
-    """Keys a UTF-8 automaton cannot hold: lone surrogates, and U+FFFF (their stand-in in texts)."""
-    return "\uffff" in key or _SURROGATE.search(key) is not None
-
-
-def _without_surrogates(image: str) -> str:
-    """`image` with lone surrogates (which no UTF-8 automaton accepts) replaced one for one by U+FFFF.
-
-    Only used with automata whose keys hold no surrogate and no U+FFFF (a noncharacter): a key can
-    never match across a surrogate, with or without the replacement, so hits and offsets are unchanged.
-    """
-    return _SURROGATE.sub("\uffff", image)
 
 
 class LastTwo:
@@ -175,16 +104,16 @@ def images_of(mode: int, traditional: bool) -> LastTwo | None:
     return EVASIVE_IMAGES if mode == _EVASIVE else NORMALIZED_IMAGES
 
 
-_Collect = Callable[[str, str, _Hits, "str | None", "str | None"], list[Match]]
+_Collect = Callable[[str, str, Hits, "str | None", "str | None"], list[Match]]
 
 
-def _make_find(images: LastTwo | None, search: _Search, collect: _Collect,
+def _make_find(images: LastTwo | None, search: Search, collect: _Collect,
                patterns: tuple[Pattern, ...] = ()) -> _Find:
     """`find` for one mode, as a closure: the no-match path is a handful of C calls. Pattern entries run on the
     image only when their trigger literal is among the automaton's hits (or always, without a trigger)."""
 
-    def hits_of(image: str) -> _Hits:  # only after a UnicodeEncodeError (lone surrogates)
-        return search(_without_surrogates(image), True)
+    def hits_of(image: str) -> Hits:  # only after a UnicodeEncodeError (lone surrogates)
+        return search(without_surrogates(image), True)
 
     always = tuple(p for p in patterns if p.trigger < 0)
 
@@ -327,9 +256,9 @@ class WordlistMatcher:
         self._whole = any(e is not None and e.whole_word for e in key_entry)
         #: whether `find` needs the listing's category (the wordlist or an entry is scoped)
         self.scoped = scope is not None or any(e.scope is not None for e in self.entries)
-        if automaton == "auto" and any(map(_needs_pyahocorasick, keys)):
+        if automaton == "auto" and any(map(needs_pyahocorasick, keys)):
             automaton = "pyahocorasick"
-        self.automaton, search = _build_search(keys, automaton)
+        self.automaton = pick_automaton(keys, automaton)
         self.images = images_of(self._mode, traditional)
         #: set by `fused.fuse`: (a function of a text giving its fused hits by matcher, or None for none; this
         #: matcher's slot in them), so generated code can skip `find` for a text without a hit of its own keys
@@ -339,14 +268,20 @@ class WordlistMatcher:
         plain = not (self._has_allow or self._whole or self.scoped or self.patterns or self._mode in (_WORDS, _EVASIVE))
         #: hits to matches: `_collect_plain` for lists with nothing to filter, else `_collect`
         self.collect: _Collect = self._collect_plain if plain else self._collect
-        self.find = _make_find(self.images, search, self.collect, self.patterns)
+        # the automaton is built by the first search: a fused matcher (`fused.fuse`) never searches with its own
+        self.find = self._first_find
+
+    def _first_find(self, text: str, field: str | None = None, category: str | None = None) -> list[Match]:
+        self.find = _make_find(self.images, build_search(list(self.keys), self.automaton), self.collect,
+                               self.patterns)
+        return self.find(text, field, category)
 
     @property
     def image_key(self) -> tuple[str, bool]:
         """Matchers with equal keys search the same image of a text (their automata can be fused)."""
         return (self.mode if self.mode != "words" else "normalized", "traditional" in self.variants)
 
-    def use_search(self, search: Callable[[str, bool], _Hits]) -> None:
+    def use_search(self, search: Callable[[str, bool], Hits]) -> None:
         """Find with another search that gives the same hits (numbered by `keys`): a fused automaton's."""
         self.find = _make_find(self.images, search, self.collect, self.patterns)
 
@@ -382,7 +317,7 @@ class WordlistMatcher:
         parts.append(text[last:])
         return "".join(parts), applied
 
-    def _collect_plain(self, text: str, image: str, hits: _Hits, field: str | None,
+    def _collect_plain(self, text: str, image: str, hits: Hits, field: str | None,
                        category: str | None = None) -> list[Match]:
         """`_collect` for a list without allow phrases, whole words, scopes or patterns, in exact or normalized mode:
         when folding kept every character one, the hits are the matches (unique: one automaton key per entry),
@@ -398,7 +333,7 @@ class WordlistMatcher:
         w, c, r, d = spec[i]  # type: ignore[misc]
         return [new_match(w, text[s:e], s, e, c, r, field, d, text)]
 
-    def _collect(self, text: str, image: str, hits: _Hits, field: str | None,
+    def _collect(self, text: str, image: str, hits: Hits, field: str | None,
                  category: str | None = None) -> list[Match]:
         """Turn automaton hits in `image` into sorted, allow-filtered matches in `text`."""
         mode = self._mode
