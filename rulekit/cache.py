@@ -168,16 +168,21 @@ def _slotted(cls: type, values: tuple[Any, ...]) -> Any:
     return obj
 
 
-def store(kind: str, key: str, value: Any) -> None:
-    """Write `value` under `key` atomically (a temporary file renamed into place); failures are ignored."""
+def store(kind: str, key: str, value: Any, encode: Any = None) -> None:
+    """Write `value` under `key` atomically (a temporary file renamed into place), pickled by `Pickler` or made
+    bytes by `encode`; failures are ignored (a value that cannot be pickled is not kept)."""
     if cache_dir() is None:
         return
     try:
-        buf = io.BytesIO()
-        Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+        if encode is None:
+            buf = io.BytesIO()
+            Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+            payload = buf.getvalue()
+        else:
+            payload = encode(value)
     except (pickle.PicklingError, RecursionError, TypeError, AttributeError):
         return
-    write(kind, key, buf.getvalue())
+    write(kind, key, payload)
 
 
 def write(kind: str, key: str, payload: bytes) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from rulekit import cache
-from rulekit.checker import Program
+from rulekit.checker import Program, deferred
 from rulekit.diagnostics import Diagnostic, Span
 from rulekit.limits import active as active_limits
 from rulekit.paths import Expanded, expand
@@ -132,7 +132,7 @@ def load_program(paths: Iterable[str | Path], absent: Mapping[str, frozenset[str
     found = expand(paths, (".rule",))
     key = None if unsaved else _program_key(found, absent)
     if key is not None:
-        hit = cache.load("program", key)
+        hit = cache.read("program", key, deferred.loads)
         if isinstance(hit, tuple) and len(hit) == 3 and isinstance(hit[0], Program) and isinstance(hit[1], tuple) \
                 and hit[2] == _wordlist_digests(hit[1]):
             return hit[0]
@@ -151,7 +151,7 @@ def load_program(paths: Iterable[str | Path], absent: Mapping[str, frozenset[str
         digests = _wordlist_digests(read)
         # what the plan cache keys by: the files' bytes and the bytes of every wordlist they read
         program = replace(program, key=cache.key_of(key, *digests))
-        cache.store("program", key, (program, read, digests))
+        cache.store("program", key, (program, read, digests), deferred.dumps)
     return program
 
 

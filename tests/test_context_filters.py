@@ -248,6 +248,23 @@ def test_simplified_keeps_every_offset(text: str) -> None:
     assert len(simplified(text)) == len(text)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="白癜風风點点 ,a龍", max_size=14), st.booleans())
+def test_simplified_folds_alike_before_and_after_its_class_is_compiled(text: str, compiled: bool) -> None:
+    from rulekit.runtime import variants
+
+    table = variants.t2s_table()
+    expected = "".join(chr(table.get(ord(c), ord(c))) for c in text)  # the naive fold, one character at a time
+    saved = variants._first[0]
+    variants._first[0] = 0 if compiled else 1  # the class's search, or `str.translate` before it is compiled
+    try:
+        out = simplified(text)
+    finally:
+        variants._first[0] = saved
+    assert out == expected
+    assert (out is text) == (expected == text)  # a text without traditional characters is the same object
+
+
 def test_pinyin_variants_are_whole_words() -> None:
     assert pinyin_forms("微信") == ["weixin"] and pinyin_forms("加微信") == ["jiaweixin", "jwx"]
     m = WordlistMatcher(["加微信"], mode="evasive", variants=("pinyin",))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,17 +19,6 @@ from rulekit.runtime.matcher import WordlistMatcher
 from tests.helpers import NOW, REPO, listing, write
 
 EXAMPLES = REPO / "examples"
-
-
-@pytest.fixture
-def cache_at(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A user cache of the test's own, empty."""
-    where = tmp_path / "cache"
-    monkeypatch.setenv(cache.ENV_DIR, str(where))
-    monkeypatch.delenv(cache.ENV_OFF, raising=False)
-    cache.cache_dir.cache_clear()
-    yield where
-    cache.cache_dir.cache_clear()
 
 
 def _images(where: Path) -> list[Path]:

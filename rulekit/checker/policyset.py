@@ -99,7 +99,8 @@ def _freeze_policy(p: PolicyDraft, typed: _Annotator) -> CheckedPolicy:
                                                     w.variants, w.scope)
                                   for k, w in p.wordlists.items()})
     rules = tuple(_freeze_rule(r, typed, lets) for r in p.rules)
-    return CheckedPolicy(p.name, typed(p.node), p.file, p.effective, lets, tables, wordlists, rules)
+    version = next((m.value for m in p.node.of(n.Version)), None)
+    return CheckedPolicy(p.name, typed(p.node), p.file, p.effective, lets, tables, wordlists, rules, version)
 
 
 def _freeze_rule(r: RuleDraft, typed: _Annotator, policy_lets: Mapping[str, n.Let]) -> CheckedRule:

@@ -16,10 +16,14 @@ from rulekit.runtime.report import RuleDescriptor
 from rulekit.syntax import nodes as n
 from rulekit.wordlist import Entry
 
+from .deferred import Deferred, evolve
+
 
 @dataclass(frozen=True, slots=True)
-class CheckedWordlist:
+class CheckedWordlist(Deferred):
     """A wordlist's entries (source files and inline words), allow phrases and match mode."""
+
+    _deferred = ("node",)
 
     name: str
     entries: tuple[Entry, ...]
@@ -31,8 +35,10 @@ class CheckedWordlist:
 
 
 @dataclass(frozen=True, slots=True)
-class CheckedRule:
+class CheckedRule(Deferred):
     """A checked rule: its descriptor and its typed clauses."""
+
+    _deferred = ("node", "lets", "when", "unless", "message", "actions", "evidence")
 
     descriptor: RuleDescriptor
     node: n.Rule
@@ -60,8 +66,10 @@ class CheckedRule:
 
 
 @dataclass(frozen=True, slots=True)
-class CheckedPolicy:
-    """A checked policy: its members by name, its rules in source order, its `effective` range."""
+class CheckedPolicy(Deferred):
+    """A checked policy: its members by name, its rules in source order, its `effective` range, its `version`."""
+
+    _deferred = ("node", "lets", "tables")
 
     name: str
     node: n.Policy
@@ -71,11 +79,15 @@ class CheckedPolicy:
     tables: Mapping[str, n.Table]
     wordlists: Mapping[str, CheckedWordlist]
     rules: tuple[CheckedRule, ...]
+    version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class Program:
-    """The checked program: record types, policies, tests, source texts and every diagnostic."""
+class Program(Deferred):
+    """The checked program: record types, policies, tests, source texts and every diagnostic. Read from the user
+    cache, its syntax trees and tests are loaded when first used (`deferred`)."""
+
+    _deferred = ("tests",)
 
     registry: RecordRegistry
     policies: tuple[CheckedPolicy, ...]
@@ -93,7 +105,7 @@ class Program:
 
     def rules(self) -> list[CheckedRule]:
         """Every rule, ordered by policy id then rule id (the report order)."""
-        return sorted((r for p in self.policies for r in p.rules), key=lambda r: (r.policy, r.node.name))
+        return sorted((r for p in self.policies for r in p.rules), key=lambda r: (r.policy, r.descriptor.name))
 
     def fingerprint(self) -> str:
         """The policy-set hash: SHA-256 over every policy file's name and text, in path order."""
@@ -105,23 +117,23 @@ class Program:
 
     def versions(self) -> dict[str, str | None]:
         """Each policy's `version`, by policy id (None where it has none)."""
-        return {p.name: next((m.value for m in p.node.of(n.Version)), None) for p in self.policies}
+        return {p.name: p.version for p in self.policies}
 
     def restricted(self, keep: Callable[[str], bool], severity: Mapping[str, str] | None = None) -> Program:
         """The same program with only the rules `keep(rule_id)` accepts, severities overridden by rule id."""
         sev = severity or {}
         policies = []
         for p in self.policies:
-            rules = tuple(r if r.id not in sev else replace(r, descriptor=replace(r.descriptor, severity=sev[r.id]))
+            rules = tuple(r if r.id not in sev else evolve(r, descriptor=replace(r.descriptor, severity=sev[r.id]))
                           for r in p.rules if keep(r.id))
-            policies.append(replace(p, rules=rules))
+            policies.append(evolve(p, rules=rules))
         key = None
         if self.key is not None:
             from rulekit.cache import key_of
 
             kept = sorted(r.id for p in policies for r in p.rules)
             key = key_of(self.key, "restricted", *kept, repr(sorted(sev.items())))
-        return replace(self, policies=tuple(policies), key=key)
+        return evolve(self, policies=tuple(policies), key=key)
 
     def policy(self, name: str) -> CheckedPolicy:
         """The policy with this id."""

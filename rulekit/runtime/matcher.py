@@ -20,7 +20,7 @@ from rulekit.runtime.automata import (
 )
 from rulekit.runtime.match import Match, new_match
 from rulekit.runtime.patterns import Pattern, trigger
-from rulekit.runtime.variants import VARIANTS, pinyin_of, simplified
+from rulekit.runtime.variants import VARIANTS, pinyin_of, simplified, translated
 from rulekit.wordlist import (
     _EVASIVE,
     _EXACT,
@@ -204,7 +204,7 @@ class WordlistMatcher:
 
         def key_of(word: str) -> str:
             key = match_key(word, mode)
-            return simplified(key) if traditional else key
+            return translated(key) if traditional else key
 
         searched = _with_pinyin(self.entries) if "pinyin" in self.variants else list(self.entries)
         index_of: dict[str, int] = {}
