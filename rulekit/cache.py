@@ -107,6 +107,9 @@ class Pickler(pickle.Pickler):
 
     dispatch_table = {**copyreg.dispatch_table, MappingProxyType: lambda m: (_proxy, (dict(m),))}
 
+    def __init__(self, file: Any, protocol: int = pickle.HIGHEST_PROTOCOL) -> None:
+        super().__init__(file, protocol=protocol)
+
     def reducer_override(self, obj: Any) -> Any:
         cls = obj.__class__
         if _slots_of(cls) is None:

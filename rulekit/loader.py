@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from rulekit import cache
 from rulekit.checker import Program, deferred
@@ -15,8 +16,10 @@ from rulekit.diagnostics import Diagnostic, Span
 from rulekit.limits import active as active_limits
 from rulekit.paths import Expanded, expand
 from rulekit.resources import builtin_records_path
-from rulekit.syntax import nodes as n
 from rulekit.wordlist import Entry, parse_wordlist
+
+if TYPE_CHECKING:
+    from rulekit.syntax import nodes as n
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,8 @@ def parse_cached(text: str, name: str) -> tuple[n.SourceFile | None, list[Diagno
     this build of rulekit, with the same nesting limit (rulekit/cache.py)."""
     key = cache.key_of(cache.code_fingerprint(), str(active_limits().expression_depth), name, text)
     hit = cache.load("parsed", key)
+    from rulekit.syntax import nodes as n  # (what a parse is made of)
+
     if isinstance(hit, tuple) and len(hit) == 2 and (hit[0] is None or isinstance(hit[0], n.SourceFile)) \
             and isinstance(hit[1], list):
         return hit
@@ -183,7 +188,7 @@ def _wordlist_digests(read: tuple[tuple[str, str, str], ...]) -> tuple[str, ...]
     out = []
     for rule_file, root, raw in read:
         scratch: list[Diagnostic] = []
-        target = confine(Path(rule_file), Path(root), n.Literal("string", raw, raw, Span(rule_file, 0, 0, 0, 0)), scratch)
+        target = confine(Path(rule_file), Path(root), raw, Span(rule_file, 0, 0, 0, 0), scratch)
         if target is None:
             out.append(cache.key_of("unread", *(d.message for d in scratch)))
             continue
@@ -215,6 +220,8 @@ def _echo(d: Diagnostic, damaged: list[n.SourceFile]) -> bool:
 
 def _members(sf: n.SourceFile) -> list[object]:
     """The rules, lets, tables, wordlists and tests of a file, and its policies' other members."""
+    from rulekit.syntax import nodes as n
+
     out: list[object] = []
     for item in sf.items:
         if isinstance(item, n.Policy):
@@ -225,12 +232,14 @@ def _members(sf: n.SourceFile) -> list[object]:
 
 
 def _wordlist_sources(sf: n.SourceFile) -> list[n.Literal]:
+    from rulekit.syntax import nodes as n
+
     return [lit for item in sf.items if isinstance(item, n.Policy)
             for m in item.members if isinstance(m, n.Wordlist) for lit in m.values("source")]
 
 
 def _read_wordlist(rule_file: Path, root: Path, lit: n.Literal, diags: list[Diagnostic]) -> tuple[Entry, ...] | None:
-    target = confine(rule_file, root, lit, diags)
+    target = confine(rule_file, root, lit.value, lit.span, diags)
     if target is None:
         return None
     limit = active_limits().wordlist_file_bytes
@@ -250,32 +259,32 @@ def _read_wordlist(rule_file: Path, root: Path, lit: n.Literal, diags: list[Diag
     return tuple(entries)
 
 
-def confine(rule_file: Path, root: Path, lit: n.Literal, diags: list[Diagnostic]) -> Path | None:
-    """A wordlist `source` path: relative to its .rule file, and inside the policy root (symlinks resolved)."""
-    raw = lit.value
+def confine(rule_file: Path, root: Path, raw: str, span: Span, diags: list[Diagnostic]) -> Path | None:
+    """A wordlist `source` path, `raw` as written at `span`: relative to its .rule file, and inside the policy root
+    (symlinks resolved)."""
     base = rule_file.parent
     target = (base / raw) if not os.path.isabs(raw) else Path(raw)
     if "\0" in raw or any(0xD800 <= ord(c) <= 0xDFFF for c in raw):
         what = "a NUL character" if "\0" in raw else "a lone surrogate (no Unicode character)"
-        diags.append(Diagnostic("E006", f"wordlist source path holds {what}", lit.span))
+        diags.append(Diagnostic("E006", f"wordlist source path holds {what}", span))
         return None
     try:
         real = target.resolve(strict=False)
         real_root = root.resolve()
     except (OSError, RuntimeError, ValueError) as e:
-        diags.append(Diagnostic("E006", f"cannot resolve `{raw}`: {getattr(e, 'strerror', None) or e}", lit.span))
+        diags.append(Diagnostic("E006", f"cannot resolve `{raw}`: {getattr(e, 'strerror', None) or e}", span))
         return None
     if real != real_root and real_root not in real.parents:
-        diags.append(Diagnostic("E006", f"wordlist source `{raw}` lies outside the policy root `{root}`", lit.span,
+        diags.append(Diagnostic("E006", f"wordlist source `{raw}` lies outside the policy root `{root}`", span,
                                 "keep wordlist files inside the directory of the policies (symlinks are followed)"))
         return None
     try:
         exists, is_file = real.exists(), real.is_file()
     except OSError as e:
-        diags.append(Diagnostic("E006", f"cannot read wordlist source `{raw[:200]}`: {e.strerror or e}", lit.span))
+        diags.append(Diagnostic("E006", f"cannot read wordlist source `{raw[:200]}`: {e.strerror or e}", span))
         return None
     if not is_file:
         diags.append(Diagnostic("E006", f"wordlist source `{raw}` does not exist" if not exists
-                                else f"wordlist source `{raw}` is not a file", lit.span))
+                                else f"wordlist source `{raw}` is not a file", span))
         return None
     return real

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from rulekit import values
-from rulekit.checker.reads import reads_windows
 from rulekit.compiler import Plan
 from rulekit.intake import Intake
 from rulekit.limits import DEFAULT as DEFAULT_LIMITS
@@ -295,6 +294,8 @@ class Stream:
         """The indexes (in the kind's plan) of its rules that read windows."""
         found = self._window_rule_index.get(kind)
         if found is None:
+            from rulekit.checker.reads import reads_windows  # reads the syntax trees: only for a late subject
+
             ids = {r.id for p in self._plan.program.policies for r in p.rules
                    if r.subject == kind and reads_windows(p, r)}
             found = self._window_rule_index[kind] = tuple(i for i, m in enumerate(self._plan.kinds[kind].rules)

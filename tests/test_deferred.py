@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
 
 import rulekit
+from rulekit import cache
 from rulekit.checker import Program, deferred
 from rulekit.loader import load_program
 from rulekit.resources import standard_policies
@@ -107,3 +111,38 @@ def test_a_missing_attribute_is_an_attribute_error(cache_at: Path) -> None:
     assert not any(_pending(cached))  # (looking for it loaded the trees: they might have held it)
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         cached.policies[0].nothing  # noqa: B018
+
+
+_RUN = """
+import json, sys
+import rulekit.cli
+try:
+    rulekit.cli.main(["lint", "--format", "jsonl", "--now", "2025-06-10T12:00:00+08:00", sys.argv[1]])
+except SystemExit:
+    pass
+with open(sys.argv[2], "w") as fh:
+    json.dump(sorted(sys.modules), fh)
+"""
+
+#: What a run whose program and plan come from the cache does not import: the syntax trees' classes, Lark, the
+#: checker and the code generator.
+_COMPILE_TIME = {"rulekit.syntax.nodes", "rulekit.syntax.visitor", "lark", "rulekit.checker.policyset",
+                 "rulekit.checker.reads", "rulekit.compiler.generate", "rulekit.compiler.expression",
+                 "rulekit.compiler.codegen", "rulekit.builtins"}
+
+
+def test_a_lint_from_the_cache_imports_no_compile_time_module(cache_at: Path, tmp_path: Path) -> None:
+    one = tmp_path / "one.jsonl"
+    one.write_text((EXAMPLES / "listings.jsonl").read_text(encoding="utf-8").splitlines()[0] + "\n", "utf-8")
+    env = {**os.environ, cache.ENV_DIR: str(cache_at)}
+    env.pop(cache.ENV_OFF, None)
+    outputs, imported = [], []
+    for run in range(3):  # fills the cache, then twice from it
+        mods = tmp_path / f"modules{run}.json"
+        done = subprocess.run([sys.executable, "-c", _RUN, str(one), str(mods)], capture_output=True, text=True,
+                              env=env, cwd=REPO, check=True)
+        outputs.append(done.stdout)
+        imported.append(set(json.loads(mods.read_text())))
+    assert _COMPILE_TIME <= imported[0]  # the first run compiled
+    assert not _COMPILE_TIME & imported[1] and not _COMPILE_TIME & imported[2]
+    assert outputs[0] == outputs[1] == outputs[2] and '"kind":"listing"' in outputs[0]

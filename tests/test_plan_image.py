@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import rulekit
 from rulekit import cache
+from rulekit.checker import deferred
 from rulekit.compiler import image
 from rulekit.resources import standard_policies
 from rulekit.runtime.matcher import WordlistMatcher
@@ -45,7 +46,7 @@ def _shape(engine: rulekit.Engine) -> tuple[Any, ...]:
     plan = engine.compiled
     names = {k: type(v).__name__ for k, v in plan.constants.namespace.items() if k != "__builtins__"}
     return ({k: p.source for k, p in plan.kinds.items()}, [w.id for w in plan.windows],
-            {k: p.uses_regex for k, p in plan.kinds.items()}, names)
+            {k: p.uses_regex for k, p in plan.kinds.items()}, names, {k: plan.lean_fields(k) for k in plan.kinds})
 
 
 def test_the_bundled_plan_from_its_image_is_the_compiled_plan(cache_at: Path) -> None:
@@ -55,6 +56,11 @@ def test_the_bundled_plan_from_its_image_is_the_compiled_plan(cache_at: Path) ->
     assert len(_images(cache_at)) == 1
     loaded = rulekit.load()  # from the image
     assert _shape(loaded) == _shape(compiled)
+    # the windows' syntax trees are read from the image when first used
+    assert loaded.compiled.windows and all(deferred._pending(w) is not None for w in loaded.compiled.windows)
+    assert [w.node for w in loaded.compiled.windows] == [w.node for w in compiled.compiled.windows]
+    assert [w.filters_at_query for w in loaded.compiled.windows] == \
+        [w.filters_at_query for w in compiled.compiled.windows]
     assert _reports(loaded, records) == _reports(compiled, records)
     # a table of several results is made of rows of a class made again, a members window of records of its class
     ns = loaded.compiled.constants.namespace

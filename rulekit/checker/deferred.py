@@ -81,12 +81,13 @@ def evolve(obj: Any, **changes: Any) -> Any:
     return new
 
 
-def dumps(value: Any) -> bytes:
-    """`value` pickled (`cache.Pickler`) with the deferred fields of its `Deferred` objects at the end: one stream
-    of three pickles sharing one memo, so the last refers to the objects of the first two."""
+def dumps(value: Any, base: type[cache.Pickler] = cache.Pickler, *args: Any) -> bytes:
+    """`value` pickled (by `base(file, *args)`, a `cache.Pickler`) with the deferred fields of its `Deferred`
+    objects at the end: one stream of three pickles sharing one memo, so the last refers to the objects of the
+    first two."""
     later: list[tuple[Any, tuple[Any, ...]]] = []
 
-    class Parts(cache.Pickler):
+    class Parts(base):  # type: ignore[valid-type, misc]
         deferring = True
 
         def reducer_override(self, obj: Any) -> Any:
@@ -98,7 +99,7 @@ def dumps(value: Any) -> bytes:
             return super().reducer_override(obj)
 
     buf = io.BytesIO()
-    parts = Parts(buf, protocol=pickle.HIGHEST_PROTOCOL)
+    parts = Parts(buf, *args)
     parts.dump(value)
     parts.dump([obj for obj, _ in later])
     parts.deferring = False  # objects first met in the trees are written whole
@@ -106,17 +107,17 @@ def dumps(value: Any) -> bytes:
     return hashlib.sha256(buf.getvalue()).digest() + buf.getvalue()
 
 
-def loads(data: bytes) -> Any:
-    """What `dumps` wrote, its deferred fields left pickled until one of them is first read. The bytes must match
-    the digest `dumps` put before them: the trees are read after this returns, when no failure can be taken for a
-    damaged cache entry any more."""
+def loads(data: bytes, unpickler: Callable[[io.BytesIO], pickle.Unpickler] = pickle.Unpickler) -> Any:
+    """What `dumps` wrote, read by `unpickler(file)`, its deferred fields left pickled until one of them is first
+    read. The bytes must match the digest `dumps` put before them: the trees are read after this returns, when no
+    failure can be taken for a damaged cache entry any more."""
     if hashlib.sha256(data[32:]).digest() != data[:32]:
-        raise pickle.UnpicklingError("a checked program whose bytes do not match their digest")
-    reader = pickle.Unpickler(io.BytesIO(data[32:]))
+        raise pickle.UnpicklingError("bytes that do not match their digest")
+    reader = unpickler(io.BytesIO(data[32:]))
     value = reader.load()
     objects = reader.load()
     if not isinstance(objects, list) or not all(isinstance(o, Deferred) for o in objects):
-        raise pickle.UnpicklingError("not a checked program in two parts")
+        raise pickle.UnpicklingError("not a value with deferred fields")
     lock = threading.Lock()
 
     def load() -> None:
@@ -131,7 +132,7 @@ def loads(data: bytes) -> Any:
                 if collecting:
                     gc.enable()
             if not isinstance(values, list) or len(values) != len(objects):  # pragma: no cover - the file was read
-                raise pickle.UnpicklingError("the checked program's syntax trees do not fit it")
+                raise pickle.UnpicklingError("the deferred fields do not fit their objects")
             for obj, fields in zip(objects, values, strict=True):
                 for name, field_value in zip(obj._deferred, fields, strict=True):
                     object.__setattr__(obj, name, field_value)

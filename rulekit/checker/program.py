@@ -7,16 +7,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rulekit import types as T
 from rulekit.categories import CategoryScope
 from rulekit.diagnostics import Diagnostic
 from rulekit.records.registry import RecordRegistry
 from rulekit.runtime.report import RuleDescriptor
-from rulekit.syntax import nodes as n
 from rulekit.wordlist import Entry
 
 from .deferred import Deferred, evolve
+
+if TYPE_CHECKING:
+    from rulekit.syntax import nodes as n
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,10 @@ from typing import Any
 
 from rulekit import values
 from rulekit.checker import CheckedRule, Program
+from rulekit.runtime.rows import row_class
 
-from .constants import Constants
-from .expression import ExpressionCompiler, Scope, gen_name, table_else_name, table_name
+from .constants import Constants, gen_name, table_else_name, table_name
+from .expression import ExpressionCompiler, Scope
 
 
 def kind_source(ec: ExpressionCompiler, program: Program, kind: str, time_field: str,
@@ -118,7 +119,7 @@ def build_tables(ec: ExpressionCompiler, program: Program, consts: Constants) ->
         s = Scope("", pol)
         for t in pol.tables.values():
             names = [r.name for r in t.results]
-            row_cls = None if t.single else _row_class(f"{pol.name}.{t.name}", names)
+            row_cls = None if t.single else row_class(f"{pol.name}.{t.name}", names)
             lookup: dict[Any, Any] = {}
             default: Any = values.MISSING
             for r in t.rows:
@@ -133,17 +134,3 @@ def build_tables(ec: ExpressionCompiler, program: Program, consts: Constants) ->
             consts.bind(table_name(pol.name, t.name), lookup)
             consts.bind(table_else_name(pol.name, t.name), default)
 
-
-def _row_class(name: str, fields: list[str]) -> type:
-    """A slotted class for the rows of a multi-result table (`tier.first_kg`)."""
-
-    def init(self: Any, *vals: Any) -> None:
-        for k, v in zip(fields, vals, strict=True):
-            setattr(self, k, v)
-
-    def rep(self: Any) -> str:
-        return f"row({', '.join(repr(getattr(self, k)) for k in fields)})"
-
-    # `__rulekit_recipe__`: how a cached plan image makes the class again (compiler/image.py)
-    return type(f"Row_{name}", (), {"__slots__": tuple(fields), "__init__": init, "__repr__": rep,
-                                    "__rulekit_recipe__": (_row_class, (name, fields))})

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
+
+from rulekit import values
+from rulekit.runtime import support
+
+#: What every generated module can read, besides its constants.
+BASE_GLOBALS: dict[str, Any] = {
+    "_M": values.MISSING, "_S": support, "_D": Decimal, "_Undet": support.Undetermined,
+    "_undet": support.undet, "_td": timedelta, "_U": support.UNSET,
+}
 
 
 class Constants:
@@ -52,3 +63,24 @@ class Constants:
     def derive(self, prefix: str) -> Constants:
         """Constants over a copy of this namespace; new names carry `prefix`."""
         return Constants(dict(self.namespace), prefix)
+
+
+def gen_name(tag: str, *parts: str) -> str:
+    """A Python name for user-named things, injective by construction: each part is written after its length
+    (`_K1_a3_b_c` is policy `a`'s `b_c`, `_K3_a_b1_c` policy `a_b`'s `c`), so two declarations never share one."""
+    return f"_{tag}" + "".join(f"{len(p)}_{p}" for p in parts)
+
+
+def wordlist_name(policy: str, name: str) -> str:
+    """The global a wordlist's matcher is bound to."""
+    return gen_name("WL", policy, name)
+
+
+def table_name(policy: str, name: str) -> str:
+    """The global a table's lookup dict is bound to."""
+    return gen_name("TB", policy, name)
+
+
+def table_else_name(policy: str, name: str) -> str:
+    """The global a table's `else` row is bound to."""
+    return gen_name("TE", policy, name)

@@ -6,28 +6,20 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 from rulekit import types as T
-from rulekit import values
 from rulekit.builtins import BUILTINS, render_kind
 from rulekit.checker import CheckedPolicy, CheckedRule, Program, type_of
 from rulekit.checker.nullability import path_of
 from rulekit.runtime import regexes, support
+from rulekit.runtime.rows import member_class
 from rulekit.syntax import nodes as n
 from rulekit.syntax.visitor import NodeVisitor, walk
 
-from .constants import Constants
+from .constants import Constants, gen_name, table_else_name, table_name, wordlist_name
 from .literals import regex_facts
 from .probes import find_source
-
-#: What every generated module can read, besides its constants.
-BASE_GLOBALS: dict[str, Any] = {
-    "_M": values.MISSING, "_S": support, "_D": Decimal, "_Undet": support.Undetermined,
-    "_undet": support.undet, "_td": timedelta, "_U": support.UNSET,
-}
 
 
 @dataclass
@@ -52,7 +44,7 @@ class ExpressionCompiler(NodeVisitor):
     def __init__(self, program: Program, consts: Constants, windows: Any):
         self.program = program
         self.consts = consts
-        self.windows = windows  # compiler.plan.WindowTable
+        self.windows = windows  # compiler.generate.WindowTable
         self._tmp = itertools.count()
 
     def tmp(self) -> str:
@@ -384,29 +376,6 @@ def json_form(registry: Any, t: T.Type) -> support.JsonOf:
     return support.json_of(render_kind(t))
 
 
-_MEMBER_CLASSES: dict[tuple[str, tuple[str, ...]], type] = {}
-
-
-def member_class(kind: str, fields: tuple[str, ...]) -> type:
-    """A slotted class holding the fields of `kind` a members window keeps (one class per kind and fields)."""
-    cls = _MEMBER_CLASSES.get((kind, fields))
-    if cls is None:
-        def init(self: Any, *vals: Any) -> None:
-            for f, v in zip(fields, vals, strict=True):
-                setattr(self, f, v)
-
-        def eq(self: Any, other: Any) -> bool:
-            return type(other) is type(self) and all(getattr(self, f) == getattr(other, f) for f in fields)
-
-        def rep(self: Any) -> str:
-            return f"{kind}({', '.join(f'{f}={getattr(self, f)!r}' for f in fields)})"
-
-        cls = type(f"Member_{kind}", (), {"__slots__": fields, "__init__": init, "__eq__": eq, "__hash__": None,
-                                          "__repr__": rep, "_kind": kind, "__rulekit_recipe__": (member_class, (kind, fields))})
-        _MEMBER_CLASSES[(kind, fields)] = cls
-    return cls
-
-
 def zero_of(t: T.Type) -> str:
     """The source of the zero of a summed type."""
     return {"duration": "_td(0)", "int": "0"}.get(t.kind, "_D(0)")
@@ -424,24 +393,3 @@ def is_constant(e: Any, pol: CheckedPolicy, seen: frozenset[str] = frozenset()) 
                                                                           seen | {x.name})):
                 return False
     return True
-
-
-def gen_name(tag: str, *parts: str) -> str:
-    """A Python name for user-named things, injective by construction: each part is written after its length
-    (`_K1_a3_b_c` is policy `a`'s `b_c`, `_K3_a_b1_c` policy `a_b`'s `c`), so two declarations never share one."""
-    return f"_{tag}" + "".join(f"{len(p)}_{p}" for p in parts)
-
-
-def wordlist_name(policy: str, name: str) -> str:
-    """The global a wordlist's matcher is bound to."""
-    return gen_name("WL", policy, name)
-
-
-def table_name(policy: str, name: str) -> str:
-    """The global a table's lookup dict is bound to."""
-    return gen_name("TB", policy, name)
-
-
-def table_else_name(policy: str, name: str) -> str:
-    """The global a table's `else` row is bound to."""
-    return gen_name("TE", policy, name)

@@ -11,27 +11,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from rulekit import cache
-from rulekit.checker import Program
+from rulekit.checker import Program, deferred
 from rulekit.runtime.matcher import WordlistMatcher
 
 from .constants import Constants
 
 #: Bumped when the image's layout changes (the package fingerprint in the program's key changes with any edit of
 #: rulekit's sources anyway).
-_LAYOUT = "plan-image-1"
+_LAYOUT = "plan-image-3"
 
 
 @dataclass(frozen=True, slots=True)
 class PlanImage:
     """What code generation made of a checked program: per kind its source (evaluate and observe) and whether it
-    calls `matches()`, the windows (in `W[index]` order), and the constants the sources read beyond the base
-    globals and the wordlists."""
+    calls `matches()`, the windows (in `W[index]` order), the constants the sources read beyond the base
+    globals and the wordlists, and per kind the fields its rules and windows read (`Plan.lean_fields`)."""
 
     sources: Mapping[str, str]
     uses_regex: Mapping[str, bool]
-    windows: tuple[Any, ...]  # compiler.plan.WindowPlan
+    windows: tuple[Any, ...]  # compiler.windowplan.WindowPlan
     constants: dict[str, Any]
     next_name: int  # the count of names `Constants.name` has given
+    lean: Mapping[str, tuple[str, ...] | None]
 
 
 def key_of(program: Program) -> str | None:
@@ -65,7 +66,7 @@ class _Pickler(cache.Pickler):
     rows, a members window's records) as the call that makes them again."""
 
     def __init__(self, buf: io.BytesIO, refs: dict[int, tuple[str, ...]]):
-        super().__init__(buf, protocol=pickle.HIGHEST_PROTOCOL)
+        super().__init__(buf)
         self.refs = refs
 
     def persistent_id(self, obj: Any) -> tuple[str, ...] | None:
@@ -79,8 +80,8 @@ class _Pickler(cache.Pickler):
 
 
 class _Unpickler(pickle.Unpickler):
-    def __init__(self, data: bytes, program: Program, consts: Constants, base: Mapping[str, Any]):
-        super().__init__(io.BytesIO(data))
+    def __init__(self, file: io.BytesIO, program: Program, consts: Constants, base: Mapping[str, Any]):
+        super().__init__(file)
         self.program, self.consts, self.base = program, consts, base
 
     def persistent_load(self, pid: Any) -> Any:
@@ -112,12 +113,11 @@ class Stored:
 def store(key: str, context_only: frozenset[tuple[str, str]], image: PlanImage, program: Program,
           consts: Constants, base: Mapping[str, Any]) -> None:
     """Keep `image` under `key`; an image that holds something that cannot be pickled is not kept."""
-    buf = io.BytesIO()
     try:
-        _Pickler(buf, _references(program, consts, base)).dump(image)
+        payload = deferred.dumps(image, _Pickler, _references(program, consts, base))
     except (pickle.PicklingError, RecursionError, TypeError, AttributeError):
         return
-    cache.write("plan", key, pickle.dumps((sorted(context_only), buf.getvalue()), protocol=pickle.HIGHEST_PROTOCOL))
+    cache.write("plan", key, pickle.dumps((sorted(context_only), payload), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def read(key: str) -> Stored | None:
@@ -139,7 +139,7 @@ def resolve(stored: Stored, program: Program, consts: Constants, base: Mapping[s
     collecting = gc.isenabled()
     gc.disable()  # as `cache.read` does: loading builds many objects and frees none
     try:
-        image = _Unpickler(stored.payload, program, consts, base).load()
+        image = deferred.loads(stored.payload, lambda file: _Unpickler(file, program, consts, base))
     except Exception:  # noqa: BLE001 - a corrupt or foreign image is rebuilt, never trusted
         return None
     finally:

@@ -7,11 +7,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from rulekit import types as T
 from rulekit.diagnostics import Diagnostic, Span
 from rulekit.suggest import did_you_mean
-from rulekit.syntax import nodes as n
+
+if TYPE_CHECKING:
+    from rulekit.syntax import nodes as n
 
 #: Built-in types whose values the runtime makes (`find` returns matches): a policy cannot add fields to them.
 RUNTIME_TYPES = frozenset({"match"})
