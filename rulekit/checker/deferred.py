@@ -52,7 +52,7 @@ def _pending(obj: Any) -> Callable[[], None] | None:
 
 def _partial(cls: type, values: dict[str, Any]) -> Any:
     """An object of `cls` with only the fields that are not deferred."""
-    obj = object.__new__(cls)
+    obj: Any = object.__new__(cls)
     for name, value in values.items():
         object.__setattr__(obj, name, value)
     return obj
@@ -94,7 +94,7 @@ def dumps(value: Any, base: type[cache.Pickler] = cache.Pickler, *args: Any) -> 
             if self.deferring and isinstance(obj, Deferred) and not isinstance(obj, type):
                 names = obj._deferred
                 later.append((obj, tuple(getattr(obj, name) for name in names)))
-                return (_partial, (type(obj), {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)
+                return (_partial, (type(obj), {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)  # type: ignore[arg-type]
                                                if f.name not in names}))
             return super().reducer_override(obj)
 
